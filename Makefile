@@ -1,0 +1,65 @@
+# Poplit: `make run` to chat, `make test` for every test (what .ci/run calls), `make bench` for numbers.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+SPACY_MODEL := var/spacy/en_poplit
+MODEL := models/poplit.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+# The machine's pip config adds local indexes that are not there; keep pip's output readable.
+PIP := $(VENV)/bin/pip --disable-pip-version-check
+
+.PHONY: help venv spacy train run test test-unit test-rasa test-e2e bench validate clean
+
+help:
+	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
+	@echo "make test   run every test (unit, actions, data validation, stories, NLU hold-out, end-to-end)"
+	@echo "make bench  print latency, start-up, training time and memory figures"
+	@echo "make train  train the model if data or config changed"
+
+$(VENV)/.installed: requirements.txt scripts/find_python.sh
+	@python_bin="$$(scripts/find_python.sh)" || exit 1; \
+	  echo "using $$python_bin ($$($$python_bin --version))"; \
+	  [ -x $(VENV)/bin/python ] || "$$python_bin" -m venv $(VENV)
+	$(PIP) install -q --upgrade pip==24.0 2>&1 | grep -v "is ignored: it is neither" || true
+	set -o pipefail; $(PIP) install -q -r requirements.txt 2>&1 | grep -v "is ignored: it is neither"
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/spacy_pipeline.py
+	$(PY) -m bot build-spacy $(SPACY_MODEL)
+
+spacy: $(SPACY_MODEL)/meta.json
+
+# Trains only when config, domain or data changed since the last model (make compares times).
+$(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
+	@mkdir -p models var
+	@start=$$(date +%s); \
+	  $(RASA) train --fixed-model-name poplit --out models --quiet 2>&1 | grep -vE "^(WARNING|.*UserWarning|  warn)" ; \
+	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	  echo "$$(( $$(date +%s) - start ))" > var/last-training-seconds; \
+	  echo "trained $(MODEL) in $$(cat var/last-training-seconds) s"
+
+train: $(MODEL)
+
+run: $(MODEL)
+	scripts/run.sh
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+test: $(MODEL)
+	$(PY) -m pytest
+
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest tests/unit
+
+bench: $(MODEL)
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf models results var/spacy

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.knowledge import load_knowledge
+from bot.levels import TriageLevel
+
+
+def topic_key(latest_message: dict[str, Any]) -> str:
+    """The knowledge topic: the ResponseSelector's sub-intent (`ask_causes/bakers_cyst`), or the intent."""
+    intent = (latest_message.get("intent") or {}).get("name") or ""
+    selector = latest_message.get("response_selector") or {}
+    for key in (intent, "default"):
+        chosen = ((selector.get(key) or {}).get("response") or {}).get("intent_response_key")
+        if chosen and chosen.split("/", 1)[0] == intent:
+            return str(chosen)
+    return intent
+
+
+class ActionAnswerQuestion(Action):
+    """Answers a question from bot/knowledge, withholding exercise advice after an urgent flag."""
+
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        level = TriageLevel(tracker.get_slot("triage_level") or TriageLevel.SELF_CARE.value)
+        dispatcher.utter_message(text=load_knowledge().answer(topic_key(tracker.latest_message), level))
+        return []

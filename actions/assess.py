@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import session_entities, session_user_texts
+from bot.intake import INTAKE_SLOTS, build_profile, summarize
+from bot.knowledge import load_knowledge, render_advice
+from bot.levels import highest
+from bot.settings import emergency_number
+from bot.triage import assess, combine, findings_from_profile, screen
+
+
+class ActionAssess(Action):
+    """Ends the intake: triage of everything said, a read-back, and advice matched to the level."""
+
+    def name(self) -> str:
+        return "action_assess"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        knowledge = load_knowledge()
+        profile = build_profile({slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS}, session_entities(tracker))
+
+        assessment = assess(findings_from_profile(profile))
+        for text in session_user_texts(tracker):
+            assessment = combine(assessment, screen(text))
+        level = highest(assessment.level, tracker.get_slot("triage_level"))
+        red_flags = list(tracker.get_slot("red_flags") or [])
+        red_flags += [rule_id for rule_id in assessment.rule_ids if rule_id not in red_flags]
+
+        events: list[EventType] = []
+        if not tracker.get_slot("disclaimer_given"):
+            dispatcher.utter_message(text=knowledge.disclaimer)
+            events.append(SlotSet("disclaimer_given", True))
+        dispatcher.utter_message(text=summarize(profile))
+        advice = knowledge.advise(profile, level)
+        for message in render_advice(advice, emergency_number()):
+            dispatcher.utter_message(text=message)
+        return events + [
+            SlotSet("triage_level", level.value),
+            SlotSet("red_flags", red_flags),
+            SlotSet("assessment_done", True),
+        ]
