@@ -18,7 +18,7 @@ _NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(
 _SCORE_OUT_OF_TEN = re.compile(
     rf"\b{_NUMBER}(?:\s*(?:-|to)\s*{_NUMBER})?\s*(?:/|out of|outta|of)\s*(?:10|ten)\b", re.I
 )
-_BARE_SCORE = re.compile(rf"^\s*(?:about|around|maybe|roughly|like|a|an|it's|its|it is|probably)?\s*"
+_BARE_SCORE = re.compile(rf"^\s*(?:(?:about|around|maybe|roughly|like|a|an|it's|its|it is|probably|i'd say)\s+)*"
                          rf"{_NUMBER}(?:\s*(?:-|to)\s*{_NUMBER})?\s*[.!]?\s*$", re.I)
 _SCORE_AFTER_WORD = re.compile(rf"\b(?:pain|score|level|rate it|rating|about|around)\s*(?:is|of|at|a)?\s*"
                                rf"(?:a\s+)?{_NUMBER}\b(?!\s*(?:day|week|month|year|hour|min))", re.I)

@@ -9,11 +9,13 @@ MODEL="${MODEL:-models/poplit.tar.gz}"
 RASA_HOST="${RASA_HOST:-127.0.0.1}"
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
-mkdir -p var/log
+VAR_DIR="${VAR_DIR:-var}"
+export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
+mkdir -p "$VAR_DIR/log"
 
 [[ -f "$MODEL" ]] || { echo "error: no trained model at $MODEL; run 'make train' first" >&2; exit 1; }
 
-eval "$("$VENV/bin/python" -m bot runtime-config --var-dir var)"
+eval "$("$VENV/bin/python" -m bot runtime-config --var-dir "$VAR_DIR")"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 
 pids=()
@@ -33,24 +35,24 @@ trap 'stop_all; exit 143' TERM
 trap 'stop_all' EXIT
 
 SANIC_HOST=127.0.0.1 setsid "$VENV/bin/rasa" run actions --actions actions --port "$ACTIONS_PORT" \
-  >var/log/actions.log 2>&1 &
+  >"$VAR_DIR/log/actions.log" 2>&1 &
 pids+=("$!")
 
 setsid "$VENV/bin/rasa" run --model "$MODEL" --enable-api --auth-token "$AUTH_TOKEN" \
   --interface "$RASA_HOST" --port "$RASA_PORT" --cors "*" \
   --endpoints "$ENDPOINTS_FILE" --credentials "$CREDENTIALS_FILE" \
-  >var/log/rasa.log 2>&1 &
+  >"$VAR_DIR/log/rasa.log" 2>&1 &
 pids+=("$!")
 
 wait_for() {  # name url
   for _ in $(seq 1 240); do
     if curl -fsS -o /dev/null "$2" 2>/dev/null; then return 0; fi
     for pid in "${pids[@]}"; do
-      kill -0 "$pid" 2>/dev/null || { echo "error: $1 exited during start-up; see var/log/" >&2; tail -n 20 var/log/*.log >&2; exit 1; }
+      kill -0 "$pid" 2>/dev/null || { echo "error: $1 exited during start-up; see $VAR_DIR/log/" >&2; tail -n 20 "$VAR_DIR"/log/*.log >&2; exit 1; }
     done
     sleep 0.5
   done
-  echo "error: $1 did not answer at $2 within 120 s; see var/log/" >&2
+  echo "error: $1 did not answer at $2 within 120 s; see $VAR_DIR/log/" >&2
   exit 1
 }
 wait_for "action server" "http://127.0.0.1:$ACTIONS_PORT/health"
@@ -63,12 +65,12 @@ Poplit is running.
                      -H 'Content-Type: application/json' -d '{"sender": "me", "message": "hi"}'
   Socket.IO:       http://$RASA_HOST:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
   HTTP API token:  from $AUTH_TOKEN_SOURCE
-                   e.g. curl -s "http://$RASA_HOST:$RASA_PORT/conversations/me/tracker?token=\$(cat var/rasa-auth-token)"
+                   e.g. curl -s "http://$RASA_HOST:$RASA_PORT/conversations/me/tracker?token=\$(cat $VAR_DIR/rasa-auth-token)"
   Tracker store:   $(grep -m1 -A2 '^tracker_store' "$ENDPOINTS_FILE" | tail -n 2 | tr -s ' \n' ' ')
-  Logs:            var/log/rasa.log, var/log/actions.log
+  Logs:            $VAR_DIR/log/rasa.log, $VAR_DIR/log/actions.log
 Press Ctrl-C to stop.
 INFO
 
 # Returns when either server exits; the EXIT trap then stops the other one.
 wait -n "${pids[@]}"
-echo "a server stopped; shutting down the other (see var/log/)" >&2
+echo "a server stopped; shutting down the other (see $VAR_DIR/log/)" >&2

@@ -1,0 +1,128 @@
+"""The real servers (scripts/run.sh, as `make run` starts them) chatting over REST on SQLite."""
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from tests.e2e.conversation import run_intake
+from tests.support.assistant import RunningAssistant, running_assistant
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    with running_assistant(tmp_path_factory.mktemp("var")) as running:
+        yield running
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [reply.get("text", "") for reply in replies]
+
+
+def test_greeting_carries_the_disclaimer_once(assistant: RunningAssistant) -> None:
+    disclaimer = load_knowledge().disclaimer
+    first = texts(assistant.say("greeter", "hi"))
+    assert any(disclaimer == text for text in first), first
+    second = texts(assistant.say("greeter", "hello again"))
+    assert second and disclaimer not in second
+
+
+def test_description_leads_through_intake_to_a_triaged_assessment(assistant: RunningAssistant) -> None:
+    assistant.say("runner", "hi")
+    replies = run_intake(assistant, "runner", "the back of my knee aches after running, about 4/10")
+    tracker = assistant.tracker("runner")
+    slots = tracker["slots"]
+    assert slots["triage_level"] == "self_care"
+    assert slots["red_flags"] == []
+    # The description already gave location and score: the intake must not ask for them again.
+    asked = [event.get("value") for event in tracker["events"] if event.get("event") == "slot" and event.get("name") == "requested_slot"]
+    assert "pain_location" not in asked and "pain_score" not in asked, asked
+    assert slots["pain_location"] == "back_of_knee" and float(slots["pain_score"]) == 4
+    assessment = " ".join(texts(replies[-1]))
+    assert "back of the knee" in assessment
+    exercise_names = [exercise.name for exercise in load_knowledge().exercises]
+    assert sum(name in assessment for name in exercise_names) >= 3, assessment
+
+
+def test_cannot_bear_weight_after_injury_is_urgent_with_no_exercises(assistant: RunningAssistant) -> None:
+    replies = run_intake(
+        assistant,
+        "faller",
+        "I came off my bike yesterday and hurt the back of my knee",
+        answers={"pain_onset": "I fell off my bike", "weight_bearing": "I can't put any weight on it"},
+    )
+    slots = assistant.tracker("faller")["slots"]
+    assert slots["triage_level"] in ("urgent", "emergency"), slots
+    assert slots["red_flags"], slots
+    assessment = " ".join(texts(replies[-1]))
+    assert not [exercise.name for exercise in load_knowledge().exercises if exercise.name in assessment], assessment
+
+
+def test_question_mid_intake_is_answered_and_the_intake_resumes(assistant: RunningAssistant) -> None:
+    assistant.say("curious", "my calf has been tight and sore behind the knee")
+    before = assistant.tracker("curious")["slots"]["requested_slot"]
+    replies = texts(assistant.say("curious", "what causes a lump behind the knee?"))
+    assert len(replies) >= 2, replies
+    after = assistant.tracker("curious")
+    assert after["active_loop"].get("name") == "symptom_intake_form"
+    assert after["slots"]["requested_slot"] == before
+
+
+def test_stop_mid_intake_ends_the_questions(assistant: RunningAssistant) -> None:
+    assistant.say("quitter", "my knee hurts at the back when I climb stairs")
+    assistant.say("quitter", "stop asking me questions")
+    tracker = assistant.tracker("quitter")
+    assert not tracker["active_loop"] or tracker["active_loop"].get("name") is None
+
+
+def test_conversation_is_written_to_the_sqlite_tracker_store(assistant: RunningAssistant) -> None:
+    assistant.say("stored", "hi")
+    database = assistant.var_dir / "poplit-tracker.db"
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("select count(*) from events where sender_id = 'stored'").fetchone()[0]
+    assert rows > 0
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b'{"sender": "x"}', b'{"message": "hi"}', b"[]"],
+)
+def test_malformed_rest_payloads_get_a_client_error(assistant: RunningAssistant, body: bytes) -> None:
+    request = urllib.request.Request(
+        assistant.base_url + "/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)
+    assert 400 <= error.value.code < 500
+    # and the server is still answering afterwards
+    assert assistant.say("after-bad-input", "hi")
+
+
+def test_tracker_api_requires_the_token(assistant: RunningAssistant) -> None:
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(f"{assistant.base_url}/conversations/runner/tracker", timeout=30)
+    assert error.value.code == 401
+
+
+def test_sigterm_stops_every_process_it_started(trained_model: Path, tmp_path: Path) -> None:
+    with running_assistant(tmp_path) as running:
+        children = [int(pid) for pid in subprocess.run(
+            ["pgrep", "-P", str(running.process.pid)], capture_output=True, text=True
+        ).stdout.split()]
+        assert len(children) >= 2
+        running.process.send_signal(signal.SIGTERM)
+        running.process.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+        time.sleep(0.2)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]

@@ -1,0 +1,124 @@
+"""Starts the real assistant (scripts/run.sh: action server + Rasa) for tests and benchmarks."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningAssistant:
+    base_url: str
+    token: str
+    var_dir: Path
+    process: subprocess.Popen
+    startup_seconds: float
+
+    def post_json(self, path: str, payload: Any, timeout: float = 30) -> Any:
+        request = urllib.request.Request(
+            self.base_url + path,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read() or b"null")
+
+    def get_json(self, path: str, timeout: float = 30) -> Any:
+        separator = "&" if "?" in path else "?"
+        with urllib.request.urlopen(f"{self.base_url}{path}{separator}token={self.token}", timeout=timeout) as response:
+            return json.loads(response.read())
+
+    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
+        return self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text})
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        return self.get_json(f"/conversations/{sender}/tracker")
+
+    def rss_bytes(self) -> dict[str, int]:
+        """Resident memory of each server process started by run.sh (by process group)."""
+        sizes: dict[str, int] = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            parent_pid = int(stat[1])
+            if parent_pid != self.process.pid:
+                continue
+            name = "actions" if " run actions" in cmdline else "rasa"
+            rss_pages = int((proc / "statm").read_text().split()[1])
+            sizes[name] = rss_pages * os.sysconf("SC_PAGE_SIZE")
+        return sizes
+
+
+@contextmanager
+def running_assistant(
+    var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240
+) -> Iterator[RunningAssistant]:
+    rasa_port, actions_port = free_port(), free_port()
+    token = "test-token-" + str(os.getpid())
+    process_env = {
+        **os.environ,
+        "VAR_DIR": str(var_dir),
+        "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port),
+        "RASA_AUTH_TOKEN": token,
+        **(env or {}),
+    }
+    started = time.monotonic()
+    process = subprocess.Popen(
+        ["bash", str(PROJECT_ROOT / "scripts" / "run.sh")],
+        cwd=PROJECT_ROOT,
+        env=process_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output: list[str] = []
+    assert process.stdout is not None
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError("run.sh exited before the assistant was up:\n" + "".join(output))
+        output.append(line)
+        if line.startswith("Poplit is running."):
+            break
+        if time.monotonic() - started > timeout:
+            process.kill()
+            raise RuntimeError("assistant did not start in time:\n" + "".join(output))
+    assistant = RunningAssistant(
+        base_url=f"http://127.0.0.1:{rasa_port}",
+        token=token,
+        var_dir=var_dir,
+        process=process,
+        startup_seconds=time.monotonic() - started,
+    )
+    try:
+        yield assistant
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.runtime_config import ConfigError, credentials_config, endpoints_config, write_runtime_files
+
+
+def test_defaults_are_sqlite_under_var_and_no_lock_store(tmp_path: Path) -> None:
+    config = endpoints_config({}, tmp_path)
+    assert config["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "poplit-tracker.db")}
+    assert "lock_store" not in config
+
+
+def test_postgres_and_redis_urls_are_translated(tmp_path: Path) -> None:
+    config = endpoints_config(
+        {"DATABASE_URL": "postgresql://poplit:s%40cret@db.local:5433/poplit", "REDIS_URL": "redis://127.0.0.1:6380/2"}, tmp_path
+    )
+    assert config["tracker_store"] == {
+        "type": "SQL", "dialect": "postgresql", "url": "db.local", "port": 5433, "db": "poplit",
+        "username": "poplit", "password": "s@cret",
+    }
+    assert config["lock_store"]["port"] == 6380 and config["lock_store"]["db"] == 2
+
+
+def test_unsupported_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        endpoints_config({"DATABASE_URL": "mysql://x/y"}, tmp_path)
+
+
+def test_channels_are_enabled_only_with_their_credentials() -> None:
+    assert set(credentials_config({})) == {"rest", "socketio"}
+    with_slack = credentials_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
+    assert with_slack["slack"]["slack_token"] == "xoxb-1"
+
+
+def test_token_is_generated_once_and_kept(tmp_path: Path) -> None:
+    first = write_runtime_files(tmp_path, {})
+    second = write_runtime_files(tmp_path, {})
+    assert first["token"] == second["token"] and len(first["token"]) >= 32
+    assert (tmp_path / "rasa-auth-token").stat().st_mode & 0o077 == 0
+    assert write_runtime_files(tmp_path, {"RASA_AUTH_TOKEN": "given"})["token"] == "given"
+    assert yaml.safe_load((tmp_path / "endpoints.runtime.yml").read_text())["tracker_store"]["dialect"] == "sqlite"
