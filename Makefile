@@ -24,8 +24,8 @@ $(VENV)/.installed: requirements.txt scripts/find_python.sh
 	@python_bin="$$(scripts/find_python.sh)" || exit 1; \
 	  echo "using $$python_bin ($$($$python_bin --version))"; \
 	  [ -x $(VENV)/bin/python ] || "$$python_bin" -m venv $(VENV)
-	$(PIP) install -q --upgrade pip==24.0 2>&1 | grep -v "is ignored: it is neither" || true
-	set -o pipefail; $(PIP) install -q -r requirements.txt 2>&1 | grep -v "is ignored: it is neither"
+	set -o pipefail; $(PIP) install -q --upgrade pip==24.0 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	set -o pipefail; $(PIP) install -q -r requirements.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
 	touch $@
 
 venv: $(VENV)/.installed
@@ -39,8 +39,8 @@ spacy: $(SPACY_MODEL)/meta.json
 $(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 	@mkdir -p models var
 	@start=$$(date +%s); \
-	  $(RASA) train --fixed-model-name poplit --out models --quiet 2>&1 | grep -vE "^(WARNING|.*UserWarning|  warn)" ; \
-	  test $${PIPESTATUS[0]} -eq 0 || exit 1; \
+	  set -o pipefail; $(RASA) train --fixed-model-name poplit --out models 2>&1 \
+	    | { grep -vE "is ignored: it is neither|DeprecationWarning|declare_namespace|^  (import|declare|from jax)" || true; }; \
 	  echo "$$(( $$(date +%s) - start ))" > var/last-training-seconds; \
 	  echo "trained $(MODEL) in $$(cat var/last-training-seconds) s"
 

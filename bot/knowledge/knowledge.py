@@ -1,0 +1,137 @@
+"""The loaded knowledge: topic answers, level messages and advice for a symptom profile."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from bot.knowledge.advice import (
+    Advice,
+    choose_exercises,
+    choose_treatments,
+    fill_emergency_number,
+    flat_tags,
+    profile_facts,
+    rank_contributors,
+)
+from bot.knowledge.content import Cause, Exercise, Treatment, WhenToSeeDoctor
+from bot.knowledge.schema import Content, read_content
+from bot.knowledge.vocabulary import (
+    EMERGENCY_PLACEHOLDER,
+    EXERCISE_INTENT,
+    OVERVIEW_OF_INTENT,
+    TOPIC_KEYS,
+    WHEN_TO_SEE_DOCTOR,
+)
+from bot.levels import TriageLevel
+from bot.profile import SymptomProfile
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent
+
+
+class Knowledge:
+    """Read-only view over the checked content; build it with load_knowledge()."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        self.causes: tuple[Cause, ...] = content.causes
+        self.treatments: tuple[Treatment, ...] = content.treatments
+        self.exercises: tuple[Exercise, ...] = content.exercises
+        self.when_to_see_doctor: WhenToSeeDoctor = content.when_to_see_doctor
+        self.disclaimer: str = content.notes["disclaimer"].text
+        self._answers = _topic_answers(content)
+
+    def topic_keys(self) -> list[str]:
+        return list(TOPIC_KEYS)
+
+    def answer(self, topic_key: str, level: TriageLevel | str = TriageLevel.SELF_CARE) -> str:
+        """The answer to a question topic (`intent/sub`); an unknown sub gets its intent's overview.
+
+        At urgent and emergency, exercise questions get "exercise advice waits until you've been
+        seen" instead of exercises, and every answer ends with a reminder to get help.
+        """
+        level = TriageLevel(level)
+        key = topic_key if topic_key in self._answers else self._overview_of(topic_key)
+        notes = self.content.notes
+        text = self._answers[key]
+        if key.startswith(EXERCISE_INTENT + "/") and not level.allows_exercise_advice:
+            text = notes["exercise_on_hold"].text
+        if level is TriageLevel.URGENT:
+            text += " " + notes["reminder_urgent"].text
+        elif level is TriageLevel.EMERGENCY:
+            text += " " + notes["reminder_emergency"].text
+        return text
+
+    @staticmethod
+    def _overview_of(topic_key: str) -> str:
+        intent = topic_key.split("/", 1)[0]
+        if intent not in OVERVIEW_OF_INTENT:
+            raise KeyError(f"no knowledge topic for intent {intent!r} (topic {topic_key!r})")
+        return OVERVIEW_OF_INTENT[intent]
+
+    def level_message(self, level: TriageLevel | str, emergency_number: str) -> str:
+        template = self.content.level_messages[TriageLevel(level)].text
+        return template.replace(EMERGENCY_PLACEHOLDER, emergency_number)
+
+    def advise(self, profile: SymptomProfile, level: TriageLevel | str, emergency_number: str | None = None) -> Advice:
+        """Advice matched to the profile; exercise only at self_care and see_clinician.
+
+        Without `emergency_number` the emergency message keeps its placeholder for render_advice.
+        """
+        level = TriageLevel(level)
+        facts = profile_facts(profile)
+        tags = flat_tags(facts)
+        contributors = rank_contributors(self.causes, facts, self.content.min_score)
+        exercises = (
+            choose_exercises(self.exercises, self.content.starters, contributors, self.content.profile_targets, tags)
+            if level.allows_exercise_advice
+            else []
+        )
+        message = self.content.level_messages[level].text
+        return Advice(
+            level=level,
+            contributors=contributors,
+            treatments=choose_treatments(self.treatments, level, contributors, tags),
+            exercises=exercises,
+            when_to_get_help=self.content.notes["when_to_get_help"].text,
+            level_message=fill_emergency_number(message, emergency_number) if emergency_number else message,
+            pain_rule=self.content.notes["pain_ok"].text if exercises else "",
+        )
+
+
+def _exercise_answer(exercise: Exercise) -> str:
+    steps = "\n".join(f"- {step}" for step in exercise.steps)
+    dosing = exercise.dosing_text[0].upper() + exercise.dosing_text[1:]
+    return f"{exercise.summary}\n{steps}\n{dosing}."
+
+
+def _topic_answers(content: Content) -> dict[str, str]:
+    answers: dict[str, str] = {WHEN_TO_SEE_DOCTOR: content.when_to_see_doctor.text}
+    for cause in content.causes:
+        if cause.topic:
+            answers[cause.topic] = cause.summary
+    for treatment in content.treatments:
+        if treatment.topic:
+            answers[treatment.topic] = treatment.summary
+    for exercise in content.exercises:
+        if exercise.topic:
+            answers[exercise.topic] = _exercise_answer(exercise)
+    for note in content.notes.values():
+        if note.topic:
+            answers[note.topic] = note.text
+    return answers
+
+
+@lru_cache(maxsize=1)
+def _default_knowledge() -> Knowledge:
+    return Knowledge(read_content(KNOWLEDGE_DIR))
+
+
+def load_knowledge(directory: Path | None = None) -> Knowledge:
+    """The checked knowledge in `directory` (default: this package, loaded once and cached).
+
+    Raises KnowledgeError naming every file, entry and field that breaks the schema.
+    """
+    if directory is None or Path(directory).resolve() == KNOWLEDGE_DIR:
+        return _default_knowledge()
+    return Knowledge(read_content(Path(directory)))

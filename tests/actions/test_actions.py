@@ -1,0 +1,156 @@
+"""The Rasa actions, run on real rasa_sdk Trackers with a CollectingDispatcher."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answer_question import ActionAnswerQuestion
+from actions.assess import ActionAssess
+from actions.greet import ActionGreet
+from actions.intake_form import ValidateSymptomIntakeForm
+from bot.knowledge import load_knowledge
+
+DOMAIN: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
+BENIGN_ANSWERS = {
+    "pain_location": "back_of_knee",
+    "pain_onset": "gradual",
+    "pain_duration": "3 weeks",
+    "pain_score": "4",
+    "swelling": "no",
+    "mechanical_symptoms": "none",
+    "weight_bearing": "normal",
+}
+
+
+def user_message(text: str, intent: str, entities: Optional[list[dict[str, Any]]] = None, **extra: Any) -> dict[str, Any]:
+    return {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], **extra}
+
+
+def entity(text: str, message: str, name: str, value: Optional[str] = None) -> dict[str, Any]:
+    start = message.index(text)
+    return {"entity": name, "start": start, "end": start + len(text), "value": value or text}
+
+
+def make_tracker(
+    latest: dict[str, Any],
+    slots: Optional[dict[str, Any]] = None,
+    earlier: Optional[list[dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+    latest_action_name: str = "action_listen",
+) -> Tracker:
+    events = [{"event": "session_started"}]
+    for message in [*(earlier or []), latest]:
+        events.append({"event": "user", "text": message["text"], "parse_data": message})
+    return Tracker(
+        "tester", dict(slots or {}), latest, events, False, None,
+        {"name": active_loop} if active_loop else {}, latest_action_name,
+    )
+
+
+def run(action: Any, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    return events, dispatcher.messages
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def test_form_prefills_what_the_first_description_said() -> None:
+    text = "the back of my knee aches after running, about 4/10"
+    latest = user_message(text, "describe_symptoms", [
+        entity("back of my knee", text, "body_location", "back_of_knee"),
+        entity("aches", text, "symptom", "ache"),
+        entity("running", text, "activity"),
+        entity("4/10", text, "pain_score"),
+    ])
+    events, messages = run(ValidateSymptomIntakeForm(), make_tracker(latest, active_loop="symptom_intake_form"))
+    slots = slot_events(events)
+    assert slots["pain_location"] == "back_of_knee" and slots["pain_score"] == "4"
+    assert "pain_onset" not in slots and not messages
+
+
+def test_form_reads_a_free_text_answer_to_the_pending_question() -> None:
+    latest = user_message("I twisted it playing five-a-side", "inform")
+    tracker = make_tracker(latest, slots={"requested_slot": "pain_onset"}, active_loop="symptom_intake_form")
+    events, _ = run(ValidateSymptomIntakeForm(), tracker)
+    assert slot_events(events)["pain_onset"] == "injury"
+
+
+def test_unreadable_answer_is_asked_again_with_a_hint() -> None:
+    latest = user_message("it really hurts", "inform")
+    tracker = make_tracker(latest, slots={"requested_slot": "pain_score"}, active_loop="symptom_intake_form")
+    events, messages = run(ValidateSymptomIntakeForm(), tracker)
+    assert slot_events(events)["pain_score"] is None
+    assert "0 to 10" in messages[0]["text"]
+
+
+def test_a_question_mid_intake_is_not_taken_as_an_answer() -> None:
+    latest = user_message("how long should I hold a stretch?", "ask_exercises")
+    tracker = make_tracker(latest, slots={"requested_slot": "pain_duration"}, active_loop="symptom_intake_form")
+    events, _ = run(ValidateSymptomIntakeForm(), tracker)
+    assert "pain_duration" not in slot_events(events)
+
+
+def test_answer_uses_the_response_selector_topic() -> None:
+    selector = {"ask_causes": {"response": {"intent_response_key": "ask_causes/bakers_cyst", "confidence": 0.9}}}
+    latest = user_message("what's this lump behind my knee?", "ask_causes", response_selector=selector)
+    _, messages = run(ActionAnswerQuestion(), make_tracker(latest))
+    from bot.levels import TriageLevel
+
+    assert messages[0]["text"] == load_knowledge().answer("ask_causes/bakers_cyst", TriageLevel.SELF_CARE)
+
+
+def test_exercise_answers_are_withheld_after_an_urgent_finding() -> None:
+    selector = {"ask_exercises": {"response": {"intent_response_key": "ask_exercises/which", "confidence": 0.9}}}
+    latest = user_message("what exercises should I do?", "ask_exercises", response_selector=selector)
+    _, normal = run(ActionAnswerQuestion(), make_tracker(latest))
+    _, urgent = run(ActionAnswerQuestion(), make_tracker(latest, slots={"triage_level": "urgent"}))
+    assert normal[0]["text"] != urgent[0]["text"]
+    names = [exercise.name for exercise in load_knowledge().exercises]
+    assert not [name for name in names if name in urgent[0]["text"]]
+
+
+def test_greeting_gives_the_disclaimer_once() -> None:
+    latest = user_message("hi", "greet")
+    events, messages = run(ActionGreet(), make_tracker(latest))
+    assert load_knowledge().disclaimer in [message["text"] for message in messages]
+    assert slot_events(events) == {"disclaimer_given": True}
+    events, messages = run(ActionGreet(), make_tracker(latest, slots={"disclaimer_given": True}))
+    assert load_knowledge().disclaimer not in [message["text"] for message in messages] and events == []
+
+
+def test_benign_intake_is_self_care_with_exercises() -> None:
+    latest = user_message("I can walk normally", "inform")
+    events, messages = run(ActionAssess(), make_tracker(latest, slots=dict(BENIGN_ANSWERS, disclaimer_given=True)))
+    slots = slot_events(events)
+    assert slots["triage_level"] == "self_care" and slots["red_flags"] == [] and slots["assessment_done"] is True
+    text = " ".join(message["text"] for message in messages)
+    assert sum(exercise.name in text for exercise in load_knowledge().exercises) >= 3
+
+
+def test_injury_and_no_weight_bearing_is_urgent_without_exercises() -> None:
+    answers = dict(BENIGN_ANSWERS, pain_onset="injury", weight_bearing="cannot_bear_weight")
+    latest = user_message("I can't put any weight on it", "inform")
+    events, messages = run(ActionAssess(), make_tracker(latest, slots=answers))
+    slots = slot_events(events)
+    assert slots["triage_level"] in ("urgent", "emergency") and slots["red_flags"]
+    text = " ".join(message["text"] for message in messages)
+    assert not [exercise.name for exercise in load_knowledge().exercises if exercise.name in text]
+    assert slots.get("disclaimer_given") is True  # not given earlier in this session, so given now
+
+
+@pytest.mark.parametrize("earlier_level", ["urgent", "emergency"])
+def test_triage_level_never_drops_within_a_session(earlier_level: str) -> None:
+    latest = user_message("I can walk normally", "inform")
+    tracker = make_tracker(latest, slots=dict(BENIGN_ANSWERS, triage_level=earlier_level, red_flags=["x_rule"]))
+    events, _ = run(ActionAssess(), tracker)
+    slots = slot_events(events)
+    assert slots["triage_level"] == earlier_level and slots["red_flags"][0] == "x_rule"
