@@ -36,7 +36,16 @@ def expected_unused_responses() -> set[str]:
         match for path in (PROJECT_ROOT / "actions").glob("*.py")
         for match in re.findall(r'response="(utter_\w+)"', path.read_text())
     }
-    return form_questions | sent_by_actions | {"utter_default"}  # utter_default: Rasa's fallback action
+    # Retrieval intents are answered by action_answer_question from bot/knowledge, not by Rasa's
+    # own utter_<retrieval intent> actions.
+    retrieval_actions = {f"utter_{intent}" for intent in RETRIEVAL_INTENTS}
+    return form_questions | sent_by_actions | retrieval_actions | {"utter_default"}  # Rasa's fallback
+
+
+# Rasa lists retrieval intents once from domain.yml and once from data/nlu and warns about the pair;
+# leaving them out of domain.yml instead makes every rule that uses them fail validation.
+RETRIEVAL_INTENTS = ("ask_causes", "ask_exercises", "ask_prevention", "ask_treatment")
+KNOWN_FALSE_WARNING = "The following duplicated intents have been found across multiple domain files: "
 
 
 def test_training_data_and_domain_validate_cleanly() -> None:
@@ -45,7 +54,11 @@ def test_training_data_and_domain_validate_cleanly() -> None:
     assert result.returncode == 0, output[-4000:]
     warnings = re.findall(r"UserWarning: (.+)", output)
     unused = set(re.findall(r"The utterance '(\w+)' is not used in any story or rule", output))
-    unexpected = [w for w in warnings if not re.match(r"The utterance '\w+' is not used", w)]
+    unexpected = [
+        w for w in warnings
+        if not re.match(r"The utterance '\w+' is not used", w)
+        and not (w.startswith(KNOWN_FALSE_WARNING) and set(w[len(KNOWN_FALSE_WARNING):].split(", ")) <= set(RETRIEVAL_INTENTS))
+    ]
     assert not unexpected, unexpected
     assert unused <= expected_unused_responses(), unused - expected_unused_responses()
 
@@ -60,23 +73,24 @@ def test_test_stories_pass_with_no_prediction_errors(trained_model: Path, tmp_pa
     assert result.returncode == 0, details[-6000:] + result.stdout[-3000:] + result.stderr[-3000:]
 
 
-def test_held_out_intent_macro_f1(trained_model: Path, tmp_path: Path) -> None:
-    result = run_rasa(
-        "test", "nlu", "--model", str(trained_model), "--nlu", "tests/nlu_holdout.yml", "--out", str(tmp_path)
-    )
+# Two held-out sets, never used for training. The fresh one was written without sight of the
+# training data; parts of the first one leaked into a data-writing brief, so it is reported only.
+HELD_OUT_SETS = {"tests/nlu_holdout_fresh.yml": True, "tests/nlu_holdout.yml": False}
+
+
+@pytest.mark.parametrize("held_out", list(HELD_OUT_SETS))
+def test_held_out_intent_macro_f1(trained_model: Path, tmp_path: Path, held_out: str) -> None:
+    result = run_rasa("test", "nlu", "--model", str(trained_model), "--nlu", held_out, "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     intents = json.loads((tmp_path / "intent_report.json").read_text())
     macro_f1 = intents["macro avg"]["f1-score"]
-    print(f"\nheld-out intent macro-F1: {macro_f1:.3f} (n={intents['macro avg']['support']})")
+    print(f"\n{held_out}: held-out intent macro-F1 {macro_f1:.3f} (n={intents['macro avg']['support']})")
     for name, row in sorted(intents.items()):
         if isinstance(row, dict) and "f1-score" in row and name not in ("macro avg", "weighted avg", "micro avg"):
             print(f"  {name:28s} f1={row['f1-score']:.2f} support={row['support']}")
-    entity_report = tmp_path / "DIETClassifier_report.json"
-    if entity_report.exists():
-        entities = json.loads(entity_report.read_text())
-        print(f"held-out entity macro-F1: {entities['macro avg']['f1-score']:.3f}")
-    selector_report = tmp_path / "response_selection_report.json"
-    if selector_report.exists():
-        selection = json.loads(selector_report.read_text())
-        print(f"held-out response-selection macro-F1: {selection['macro avg']['f1-score']:.3f}")
-    assert macro_f1 >= MIN_HELD_OUT_MACRO_F1
+    for label, report in (("entity", "DIETClassifier_report.json"), ("response-selection", "response_selection_report.json")):
+        path = tmp_path / report
+        if path.exists():
+            print(f"  {label} macro-F1: {json.loads(path.read_text())['macro avg']['f1-score']:.3f}")
+    if HELD_OUT_SETS[held_out]:
+        assert macro_f1 >= MIN_HELD_OUT_MACRO_F1
