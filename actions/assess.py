@@ -11,7 +11,7 @@ from bot.intake import INTAKE_SLOTS, build_profile, summarize
 from bot.knowledge import load_knowledge, render_advice
 from bot.levels import highest
 from bot.settings import emergency_number
-from bot.triage import assess, combine, findings_from_profile, screen
+from bot.triage import assess_conversation, findings_from_profile
 
 
 class ActionAssess(Action):
@@ -24,9 +24,7 @@ class ActionAssess(Action):
         knowledge = load_knowledge()
         profile = build_profile({slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS}, session_entities(tracker))
 
-        assessment = assess(findings_from_profile(profile))
-        for text in session_user_texts(tracker):
-            assessment = combine(assessment, screen(text))
+        assessment = assess_conversation(session_user_texts(tracker), known_findings=findings_from_profile(profile))
         level = highest(assessment.level, tracker.get_slot("triage_level"))
         red_flags = list(tracker.get_slot("red_flags") or [])
         red_flags += [rule_id for rule_id in assessment.rule_ids if rule_id not in red_flags]

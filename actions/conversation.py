@@ -41,3 +41,8 @@ def session_entities(tracker: Tracker) -> list[Entity]:
     for event in session_user_events(tracker):
         found.extend(entities_in(event.get("parse_data") or {"text": event.get("text"), "entities": []}))
     return found
+
+
+def latest_intent(tracker: Tracker) -> str:
+    """The intent NLU settled on for the latest message (after the red-flag annotator and fallback)."""
+    return str((tracker.latest_message.get("intent") or {}).get("name") or "")

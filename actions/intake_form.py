@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.conversation import session_entities
+from actions.conversation import latest_intent, session_entities
 from bot.intake import INTAKE_SLOTS, parse_answer, prefill_from_entities, retry_hint
 
 # A question asked in the middle of the intake is answered by a rule, never taken as an answer.
@@ -17,16 +17,14 @@ NOT_ANSWERS = {
 
 
 def _extract(slot: str, tracker: Tracker) -> dict[str, Any]:
-    if tracker.get_slot(slot) is not None:
+    # Nothing is taken from a question or a request to stop, so the form rejects the turn and the
+    # rules answer it; a slot prefilled here would hide the question.
+    if tracker.get_slot(slot) is not None or latest_intent(tracker) in NOT_ANSWERS:
         return {}
     prefilled = prefill_from_entities(session_entities(tracker))
     if slot in prefilled:
         return {slot: prefilled[slot]}
-    is_fresh_answer = (
-        tracker.get_slot("requested_slot") == slot
-        and tracker.latest_action_name == "action_listen"
-        and (tracker.get_intent_of_latest_message() or "") not in NOT_ANSWERS
-    )
+    is_fresh_answer = tracker.get_slot("requested_slot") == slot and tracker.latest_action_name == "action_listen"
     if is_fresh_answer and tracker.latest_message.get("text"):
         return {slot: tracker.latest_message["text"]}
     return {}

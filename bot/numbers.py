@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from bot.triage.numbers import parse_pain_score as find_pain_score
+
 WORD_NUMBERS = {
     "zero": 0, "nil": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
@@ -14,14 +16,10 @@ _NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(
     sorted((re.escape(word) for word in WORD_NUMBERS), key=len, reverse=True)
 ) + r")"
 
-# "7/10", "7 out of 10", "seven out of ten", "7 of 10"; a range "7-8/10" counts as its top.
-_SCORE_OUT_OF_TEN = re.compile(
-    rf"\b{_NUMBER}(?:\s*(?:-|to)\s*{_NUMBER})?\s*(?:/|out of|outta|of)\s*(?:10|ten)\b", re.I
-)
+# A bare answer to "how bad is it, 0 to 10?": "7", "maybe a six", "7-8". Scores inside sentences
+# ("about 4/10", "the pain is a 9") are found by the triage engine's parser, so both agree.
 _BARE_SCORE = re.compile(rf"^\s*(?:(?:about|around|maybe|roughly|like|a|an|it's|its|it is|probably|i'd say)\s+)*"
                          rf"{_NUMBER}(?:\s*(?:-|to)\s*{_NUMBER})?\s*[.!]?\s*$", re.I)
-_SCORE_AFTER_WORD = re.compile(rf"\b(?:pain|score|level|rate it|rating|about|around)\s*(?:is|of|at|a)?\s*"
-                               rf"(?:a\s+)?{_NUMBER}\b(?!\s*(?:day|week|month|year|hour|min))", re.I)
 
 _UNITS_IN_DAYS = {
     "minute": 1 / 1440, "min": 1 / 1440, "hour": 1 / 24, "hr": 1 / 24, "day": 1, "night": 1,
@@ -44,19 +42,15 @@ def _to_number(token: str) -> float:
 
 
 def parse_pain_score(text: str) -> Optional[float]:
-    """A 0-10 pain score in the text, or None; ranges give the higher end, out-of-range gives None."""
-    for pattern in (_SCORE_OUT_OF_TEN, _BARE_SCORE, _SCORE_AFTER_WORD):
-        match = pattern.search(text)
-        if not match:
-            continue
-        numbers = [_to_number(group) for group in match.groups() if group]
-        if pattern is not _SCORE_OUT_OF_TEN and match.group(1).lower() in ("a", "an"):
-            continue
-        score = max(numbers)
-        if pattern is _SCORE_OUT_OF_TEN and score > 10:
-            return 10.0  # "12/10" means as bad as it gets
-        return score if 0 <= score <= 10 else None
-    return None
+    """A 0-10 pain score in the text or a bare answer, or None; ranges give the higher end."""
+    in_sentence = find_pain_score(text)
+    if in_sentence is not None:
+        return in_sentence
+    match = _BARE_SCORE.search(text)
+    if not match or match.group(1).lower() in ("a", "an"):
+        return None
+    score = max(_to_number(group) for group in match.groups() if group)
+    return score if 0 <= score <= 10 else None
 
 
 def parse_duration_days(text: str) -> Optional[float]:

@@ -1,0 +1,85 @@
+"""The escalation audit trail: what was flagged, by which rules, on what evidence, when."""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.store.database import StoreUnavailable
+from bot.store.tables import triage_escalations
+
+logger = logging.getLogger("poplit.audit")
+
+
+@dataclass(frozen=True)
+class EscalationRecord:
+    conversation_id: str
+    level: str
+    rule_ids: tuple[str, ...]
+    evidence: tuple[dict[str, Any], ...]
+    ruleset_version: str
+    message_text: str
+    created_at: datetime = datetime.fromtimestamp(0, timezone.utc)
+
+    def to_dict(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["created_at"] = self.created_at.isoformat()
+        record["rule_ids"] = list(self.rule_ids)
+        record["evidence"] = list(self.evidence)
+        return record
+
+
+def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: Optional[Path] = None) -> None:
+    """Writes the record; if the database fails, appends it to `fallback_file` and raises StoreUnavailable.
+
+    The structured log line is written either way, so an escalation is never lost silently.
+    """
+    if record.created_at.timestamp() == 0:
+        record = EscalationRecord(**{**record.__dict__, "created_at": datetime.now(timezone.utc)})
+    logger.warning("triage escalation %s", json.dumps(record.to_dict(), sort_keys=True))
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                triage_escalations.insert().values(
+                    conversation_id=record.conversation_id,
+                    created_at=record.created_at,
+                    level=record.level,
+                    rule_ids=json.dumps(list(record.rule_ids)),
+                    evidence=json.dumps(list(record.evidence)),
+                    ruleset_version=record.ruleset_version,
+                    message_text=record.message_text,
+                )
+            )
+    except SQLAlchemyError as error:
+        if fallback_file is not None:
+            fallback_file.parent.mkdir(parents=True, exist_ok=True)
+            with fallback_file.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+        raise StoreUnavailable(f"escalation not written to the database: {error.__class__.__name__}") from error
+
+
+def list_escalations(engine: Engine, conversation_id: Optional[str] = None) -> list[EscalationRecord]:
+    query = select(triage_escalations).order_by(triage_escalations.c.id)
+    if conversation_id is not None:
+        query = query.where(triage_escalations.c.conversation_id == conversation_id)
+    with engine.connect() as connection:
+        rows = connection.execute(query).mappings().all()
+    return [
+        EscalationRecord(
+            conversation_id=row["conversation_id"],
+            level=row["level"],
+            rule_ids=tuple(json.loads(row["rule_ids"])),
+            evidence=tuple(json.loads(row["evidence"])),
+            ruleset_version=row["ruleset_version"],
+            message_text=row["message_text"],
+            created_at=row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=timezone.utc),
+        )
+        for row in rows
+    ]

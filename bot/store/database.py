@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Optional
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+
+from bot.store.tables import metadata
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class StoreUnavailable(RuntimeError):
+    """The database could not be reached or written; callers keep the record elsewhere."""
+
+
+def database_url(env: Optional[Mapping[str, str]] = None) -> str:
+    """DATABASE_URL (shared with Rasa's tracker store: different tables), else a SQLite file under var/."""
+    env = os.environ if env is None else env
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var")
+        var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{var_dir.resolve() / 'poplit.db'}"
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+@lru_cache(maxsize=8)
+def open_store(url: str) -> Engine:
+    """An engine with Poplit's tables created; cached per URL."""
+    engine = create_engine(url, pool_pre_ping=True, future=True)
+    metadata.create_all(engine)
+    return engine

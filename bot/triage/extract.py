@@ -1,0 +1,111 @@
+"""Free text to findings: lexicon phrases and numbers, kept only when they are current complaints."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from bot.triage.numbers import find_ages, find_pain_scores
+from bot.triage.pipeline import CompiledLexicon, get_compiled_lexicon, make_doc
+from bot.triage.scope import DocScope, Status, TokenSpan
+
+AGE_THRESHOLD = 55  # Ottawa knee rule: age 55 or over
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the person reported. start/end are character offsets; -1 when not from text."""
+
+    name: str
+    evidence: str
+    start: int
+    end: int
+    value: float | None = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A finding as written, with why it does or does not count (for audit and tests)."""
+
+    finding: Finding
+    status: Status
+    cue: str = ""
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    name: str
+    span: TokenSpan
+    value: float | None = None
+
+
+def _keep_shortest_per_name(candidates: list[_Candidate]) -> list[_Candidate]:
+    # Gapped phrases can match the same words several ways; one mention per stretch of text.
+    kept: list[_Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: (c.span[1] - c.span[0], c.span[0])):
+        if not any(k.name == candidate.name and k.span[0] < candidate.span[1] and candidate.span[0] < k.span[1]
+                   for k in kept):
+            kept.append(candidate)
+    return kept
+
+
+def _drop_overridden(candidates: list[_Candidate], compiled: CompiledLexicon) -> list[_Candidate]:
+    overrides = compiled.lexicon.overrides
+    return [
+        c for c in candidates
+        if not any(o is not c and c.name in overrides.get(o.name, frozenset())
+                   and o.span[0] <= c.span[0] and c.span[1] <= o.span[1] for o in candidates)
+    ]
+
+
+def _numeric_candidates(text: str, doc: Doc) -> list[_Candidate]:
+    candidates: list[_Candidate] = []
+    for name, spans in (("pain_score", find_pain_scores(text)), ("age_55_plus", find_ages(text))):
+        for number in spans:
+            if name == "age_55_plus" and number.value < AGE_THRESHOLD:
+                continue
+            tokens = doc.char_span(number.start, number.end, alignment_mode="expand")
+            if tokens is not None:
+                candidates.append(_Candidate(name, (tokens.start, tokens.end), number.value))
+    return candidates
+
+
+def extract_mentions(text: str) -> list[Mention]:
+    """Every finding the text mentions, each with its status (current, negated, hypothetical...)."""
+    compiled = get_compiled_lexicon()
+    doc = make_doc(text)
+    cues: dict[str, list[TokenSpan]] = defaultdict(list)
+    ignored: dict[str, list[TokenSpan]] = defaultdict(list)
+    candidates: list[_Candidate] = []
+    for match_id, start, end in compiled.matcher(doc):
+        kind, _, name = doc.vocab.strings[match_id].partition(":")
+        if kind == "F":
+            candidates.append(_Candidate(name, (start, end)))
+        elif kind == "C":
+            cues[name].append((start, end))
+        else:
+            ignored[name].append((start, end))
+    candidates = [
+        c for c in candidates if not any(c.span[0] < i[1] and i[0] < c.span[1] for i in ignored.get(c.name, ()))
+    ]
+    candidates = _drop_overridden(_keep_shortest_per_name(candidates), compiled)
+    candidates += _numeric_candidates(text, doc)
+    for spans in cues.values():
+        spans.sort()
+
+    scope = DocScope(doc, compiled.lexicon, cues, [c.span for c in candidates])
+    mentions: list[Mention] = []
+    for candidate in sorted(candidates, key=lambda c: (c.span, c.name)):
+        tokens = doc[candidate.span[0]: candidate.span[1]]
+        finding = Finding(candidate.name, text[tokens.start_char: tokens.end_char], tokens.start_char,
+                          tokens.end_char, candidate.value)
+        verdict = scope.verdict(candidate.span, candidate.name)
+        cue_text = doc[verdict.cue[0]: verdict.cue[1]].text if verdict.cue else ""
+        mentions.append(Mention(finding, verdict.status, cue_text))
+    return mentions
+
+
+def extract_findings(text: str) -> list[Finding]:
+    """The findings in the text that are the writer's own current complaints, in text order."""
+    return [mention.finding for mention in extract_mentions(text) if mention.status is Status.CURRENT]

@@ -1,0 +1,212 @@
+"""The spaCy pipeline and the compiled lexicon, built once per process.
+
+Blank English with lookup lemmas (no pretrained model can be installed), a rule-based sentencizer,
+and a step that lemmatises the lower-cased word, because the lookup table only knows lower case
+("Swollen" at the start of a sentence would otherwise keep its own form).
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.pipeline import Lemmatizer
+from spacy.tokens import Doc
+
+from bot.triage.vocabulary import FINDINGS, NUMERIC_FINDINGS
+
+LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
+
+# Curly quotes become straight ones so "can’t" tokenises like "can't"; same length keeps offsets.
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
+CUE_KINDS = (
+    "negation", "negation_after", "pseudo", "hypothetical", "conditional", "modal",
+    "generic_question", "open_question", "recurrence", "other_person", "self", "past_remote", "resolved", "present",
+)
+_MACRO = re.compile(r"<([A-Z_]+)>")
+_GAP = re.compile(r"^~(\d)$")
+
+
+class LexiconError(ValueError):
+    """The lexicon file is malformed: an unknown finding, cue kind, macro or a bad pattern."""
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    findings: Mapping[str, tuple[str, ...]]
+    cues: Mapping[str, tuple[str, ...]]
+    ignore: Mapping[str, tuple[str, ...]]
+    overrides: Mapping[str, frozenset[str]]
+    macros: Mapping[str, tuple[str, ...]]
+    strong_breaks: frozenset[str]
+    weak_breaks: frozenset[str]
+    subject_starts: frozenset[str]
+    question_starts: frozenset[str]
+    gap_stops: frozenset[str]
+    answer_negations: frozenset[str]
+
+
+@Language.component("poplit_lowercase_lemmas")
+def _lowercase_lemmas(doc: Doc) -> Doc:
+    table = _lemma_table()
+    for token in doc:
+        lower = token.lower_
+        token.lemma_ = table.get(lower, lower)
+    return doc
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.add_pipe("sentencizer")
+    nlp.initialize()
+    nlp.add_pipe("poplit_lowercase_lemmas", after="lemmatizer")
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def _lemma_table() -> Any:
+    lemmatizer = get_nlp().get_pipe("lemmatizer")
+    assert isinstance(lemmatizer, Lemmatizer)
+    return lemmatizer.lookups.get_table("lemma_lookup")
+
+
+def lemma_of(word: str) -> str:
+    lower = word.lower()
+    return str(_lemma_table().get(lower, lower))
+
+
+def make_doc(text: str) -> Doc:
+    return get_nlp()(text.translate(_QUOTES))
+
+
+def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping at the top")
+    findings = {name: tuple(phrases) for name, phrases in (data.get("findings") or {}).items()}
+    unknown = sorted(set(findings) - set(FINDINGS))
+    if unknown:
+        raise LexiconError(f"{path}: unknown finding names {unknown}")
+    missing = sorted(set(FINDINGS) - set(findings) - NUMERIC_FINDINGS)
+    if missing:
+        raise LexiconError(f"{path}: findings without phrases {missing}")
+    cues = {kind: tuple(phrases) for kind, phrases in (data.get("cues") or {}).items()}
+    if set(cues) != set(CUE_KINDS):
+        raise LexiconError(f"{path}: cue kinds must be exactly {sorted(CUE_KINDS)}, got {sorted(cues)}")
+    overrides = {name: frozenset(over) for name, over in (data.get("overrides") or {}).items()}
+    for name, over in overrides.items():
+        if name not in FINDINGS or not over <= set(FINDINGS):
+            raise LexiconError(f"{path}: overrides for {name!r} name unknown findings")
+    ignore = {name: tuple(phrases) for name, phrases in (data.get("ignore") or {}).items()}
+    if not set(ignore) <= set(FINDINGS):
+        raise LexiconError(f"{path}: ignore lists for unknown findings {sorted(set(ignore) - set(FINDINGS))}")
+    clauses = data.get("clauses") or {}
+    return Lexicon(
+        findings=findings,
+        cues=cues,
+        ignore=ignore,
+        overrides=overrides,
+        macros={name: tuple(alts) for name, alts in (data.get("macros") or {}).items()},
+        strong_breaks=frozenset(clauses.get("strong_breaks") or ()),
+        weak_breaks=frozenset(clauses.get("weak_breaks") or ()),
+        subject_starts=frozenset(clauses.get("subject_starts") or ()),
+        question_starts=frozenset(clauses.get("question_starts") or ()),
+        gap_stops=frozenset(clauses.get("gap_stops") or ()),
+        answer_negations=frozenset(clauses.get("answer_negations") or ()),
+    )
+
+
+def expand_macros(phrase: str, macros: Mapping[str, Sequence[str]], depth: int = 0) -> list[str]:
+    match = _MACRO.search(phrase)
+    if not match:
+        return [phrase]
+    if depth > 5 or match.group(1) not in macros:
+        raise LexiconError(f"unknown or recursive macro <{match.group(1)}> in {phrase!r}")
+    expanded: list[str] = []
+    for alternative in macros[match.group(1)]:
+        replaced = phrase[: match.start()] + alternative + phrase[match.end():]
+        expanded.extend(expand_macros(replaced, macros, depth + 1))
+    return expanded
+
+
+def _token_choices(item: str, gap_stop_words: frozenset[str]) -> list[list[dict[str, Any]]]:
+    """The token patterns one item of a phrase can be (several when it mixes lemmas and exact forms)."""
+    gap = _GAP.match(item)
+    if gap:
+        skip = {"IS_PUNCT": False, "LOWER": {"NOT_IN": sorted(gap_stop_words)}, "OP": "?"}
+        return [[dict(skip) for _ in range(int(gap.group(1)))]]
+    opens_sentence = item.startswith("^") and len(item) > 1
+    item = item[1:] if opens_sentence else item
+    optional = item.endswith("?") and len(item) > 1
+    item = item[:-1] if optional else item
+    if item == "#YEAR":
+        tokens: list[dict[str, Any]] = [{"SHAPE": "dddd"}]
+    elif item.startswith("!"):
+        tokens = [{"LOWER": {"NOT_IN": sorted(item[1:].split("|"))}}]
+    else:
+        words = item.split("|")
+        every_word_exact = item.startswith("=")
+        exact = sorted(w.lstrip("=") for w in words if every_word_exact or w.startswith("="))
+        lemmas = sorted({lemma_of(w) for w in words if not (every_word_exact or w.startswith("="))})
+        tokens = ([{"LOWER": {"IN": exact}}] if exact else []) + ([{"LEMMA": {"IN": lemmas}}] if lemmas else [])
+    for token in tokens:
+        if optional:
+            token["OP"] = "?"
+        if opens_sentence:
+            token["IS_SENT_START"] = True
+    return [[token] for token in tokens]
+
+
+def compile_phrase(phrase: str, gap_stop_words: frozenset[str]) -> list[list[dict[str, Any]]]:
+    """One phrase of the lexicon's mini-language into spaCy Matcher token patterns.
+
+    `a|b` matches the lemma of either word; `=a|b` the exact lower-case forms (a leading `=` makes
+    every alternative exact; `a|=b` mixes); `!a|b` any word but these; `^a|b` a word that opens a sentence;
+    a trailing `?` makes a token optional; `~N` skips up to N words, never punctuation or a clause
+    break; `#YEAR` is a four-digit number.
+    """
+    choices = [_token_choices(item, gap_stop_words) for item in phrase.split()]
+    patterns = [[token for part in combination for token in part] for combination in itertools.product(*choices)]
+    for pattern in patterns:
+        if not pattern or all(token.get("OP") == "?" for token in pattern):
+            raise LexiconError(f"phrase {phrase!r} matches nothing or everything")
+    return patterns
+
+
+@dataclass(frozen=True)
+class CompiledLexicon:
+    lexicon: Lexicon
+    matcher: Matcher
+
+
+@lru_cache(maxsize=1)
+def get_compiled_lexicon() -> CompiledLexicon:
+    return compile_lexicon(load_lexicon())
+
+
+def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
+    nlp = get_nlp()
+    matcher = Matcher(nlp.vocab)
+    gap_stops = lexicon.gap_stops | lexicon.strong_breaks
+    groups: list[tuple[str, Sequence[str]]] = [(f"F:{name}", phrases) for name, phrases in lexicon.findings.items()]
+    groups += [(f"C:{kind}", phrases) for kind, phrases in lexicon.cues.items()]
+    groups += [(f"I:{name}", phrases) for name, phrases in lexicon.ignore.items()]
+    for label, phrases in groups:
+        patterns = []
+        for phrase in phrases:
+            for expanded in expand_macros(phrase, lexicon.macros):
+                patterns.extend(compile_phrase(expanded, gap_stops))
+        if patterns:
+            matcher.add(label, patterns)
+    return CompiledLexicon(lexicon=lexicon, matcher=matcher)

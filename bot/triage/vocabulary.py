@@ -1,0 +1,44 @@
+"""The fixed vocabulary of findings: every name the lexicon may produce and the rules may test.
+
+A finding's kind decides how a mention in the past counts, because "it gave way years ago" is no
+longer a complaint while "I had a clot in 2015" is a risk factor for life.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+
+
+class FindingKind(str, Enum):
+    SYMPTOM = "symptom"  # a current complaint: a remote or resolved mention does not count
+    EVENT = "event"  # something that happened; it counts unless it is remote ("years ago")
+    HISTORY = "history"  # true for life once true: any past mention counts
+
+
+_S, _E, _H = FindingKind.SYMPTOM, FindingKind.EVENT, FindingKind.HISTORY
+
+FINDINGS: Mapping[str, FindingKind] = {
+    # the knee itself
+    "swelling": _S, "redness": _S, "warmth": _S, "lump": _S, "pulsing_lump": _S, "burst_cyst": _S,
+    "locking": _S, "locking_now": _S, "catching": _S, "giving_way": _S, "unstable": _S,
+    "limping": _S, "cannot_bear_weight": _S, "cannot_bend": _S, "cannot_straighten": _S,
+    "severe_pain": _S, "pain_score": _S, "not_improving": _S, "night_pain": _S,
+    "kneecap_tender": _S, "fibula_tender": _S, "kneecap_out": _S, "deformity": _S, "bone_visible": _S,
+    # calf and leg
+    "calf_swelling": _S, "leg_swelling": _S, "calf_pain": _S, "calf_tender": _S,
+    "cold_foot": _S, "pale_or_blue_foot": _S, "numbness": _S, "foot_weakness": _S,
+    # the whole person
+    "fever": _S, "unwell": _S, "weight_loss": _S,
+    "breathless": _S, "chest_pain": _S, "coughing_blood": _S, "fainting": _S, "racing_heart": _S,
+    # what happened
+    "recent_injury": _E, "ligament_injury": _E, "recent_surgery": _E, "recent_injection": _E,
+    "long_journey": _E, "immobile": _E, "cast": _E, "pregnancy": _E,
+    # history
+    "past_clot": _H, "cancer": _H, "age_55_plus": _H,
+}
+
+# Findings that carry a number (Finding.value); rules may compare these with `at_least`.
+VALUED_FINDINGS = frozenset({"pain_score", "age_55_plus"})
+
+# Produced by the number parser rather than by lexicon phrases.
+NUMERIC_FINDINGS = frozenset({"pain_score", "age_55_plus"})
