@@ -5,7 +5,8 @@ from typing import Any, Iterator
 
 from rasa_sdk import Tracker
 
-from bot.intake import Entity
+from bot.intake import Entity, without_excluded_spans
+from bot.triage import Finding, Status, extract_findings, extract_mentions
 
 
 def _session_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -26,14 +27,28 @@ def session_user_texts(tracker: Tracker) -> list[str]:
     return [event.get("text") or "" for event in session_user_events(tracker) if not (event.get("text") or "").startswith("/")]
 
 
+def _excluded_spans(message: dict[str, Any]) -> list[tuple[int, int]]:
+    stored = (message.get("triage") or {}).get("excluded_spans")
+    if stored is not None:
+        return [(int(start), int(end)) for start, end in stored]
+    return [
+        (mention.finding.start, mention.finding.end)
+        for mention in extract_mentions(message.get("text") or "")
+        if mention.status is not Status.CURRENT
+    ]
+
+
 def entities_in(message: dict[str, Any]) -> list[Entity]:
+    """The message's NLU entities, less those the triage engine found negated or not current."""
     text = message.get("text") or ""
-    found = []
+    found, starts = [], []
     for entity in message.get("entities") or []:
         start, end = entity.get("start"), entity.get("end")
-        span = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        has_span = isinstance(start, int) and isinstance(end, int)
+        span = text[start:end] if has_span else ""
         found.append(Entity(entity=str(entity.get("entity")), value=str(entity.get("value") or span), text=span))
-    return found
+        starts.append(start if has_span else -1)
+    return without_excluded_spans(found, _excluded_spans(message), starts)
 
 
 def session_entities(tracker: Tracker) -> list[Entity]:
@@ -46,3 +61,18 @@ def session_entities(tracker: Tracker) -> list[Entity]:
 def latest_intent(tracker: Tracker) -> str:
     """The intent NLU settled on for the latest message (after the red-flag annotator and fallback)."""
     return str((tracker.latest_message.get("intent") or {}).get("name") or "")
+
+
+def session_findings(tracker: Tracker) -> list[Finding]:
+    """Red-flag findings from every message of the session, as the NLU annotator stored them.
+
+    A message that skipped NLU (e.g. a `/intent` payload) has none stored and is screened here.
+    """
+    findings: list[Finding] = []
+    for event in session_user_events(tracker):
+        stored = (event.get("parse_data") or {}).get("triage")
+        if stored is not None:
+            findings.extend(Finding(**finding) for finding in stored.get("findings", []))
+        elif (event.get("text") or "").strip():
+            findings.extend(extract_findings(event["text"]))
+    return findings

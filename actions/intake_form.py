@@ -16,6 +16,21 @@ NOT_ANSWERS = {
 }
 
 
+# Actions that may run between a person's message and this validation without having handled it.
+_TRANSPARENT_ACTIONS = {"action_listen", "action_extract_slots", "symptom_intake_form", "validate_symptom_intake_form"}
+
+
+def _answers_latest_message(tracker: Tracker) -> bool:
+    """True when the latest message is still unhandled: the form runs right after it, not after
+    another action (e.g. an answer to a question asked mid-intake) already dealt with it."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return True
+        if event.get("event") == "action" and event.get("name") not in _TRANSPARENT_ACTIONS:
+            return False
+    return False
+
+
 def _extract(slot: str, tracker: Tracker) -> dict[str, Any]:
     # Nothing is taken from a question or a request to stop, so the form rejects the turn and the
     # rules answer it; a slot prefilled here would hide the question.
@@ -24,7 +39,7 @@ def _extract(slot: str, tracker: Tracker) -> dict[str, Any]:
     prefilled = prefill_from_entities(session_entities(tracker))
     if slot in prefilled:
         return {slot: prefilled[slot]}
-    is_fresh_answer = tracker.get_slot("requested_slot") == slot and tracker.latest_action_name == "action_listen"
+    is_fresh_answer = tracker.get_slot("requested_slot") == slot and _answers_latest_message(tracker)
     if is_fresh_answer and tracker.latest_message.get("text"):
         return {slot: tracker.latest_message["text"]}
     return {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -42,6 +43,39 @@ def _runtime_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _triage(args: argparse.Namespace) -> int:
+    """One text from the command line, or JSON lines on stdin ({"text": ...} or {"turns": [...]})."""
+    from bot.triage import assess_conversation, screen
+
+    if args.text:
+        print(json.dumps(screen(" ".join(args.text)).to_dict(), indent=2))
+        return 0
+    status = 0
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            turns = item["turns"] if "turns" in item else [item["text"]]
+            if not isinstance(turns, list) or not all(isinstance(turn, str) for turn in turns):
+                raise TypeError("text must be a string and turns a list of strings")
+        except (ValueError, KeyError, TypeError) as error:
+            print(json.dumps({"line": number, "error": f"{error.__class__.__name__}: {error}"}))
+            status = 2
+            continue
+        result = assess_conversation(turns).to_dict()
+        print(json.dumps({**({"id": item["id"]} if "id" in item else {}), **result}))
+    return status
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from bot.store import database_url, list_escalations, open_store
+
+    for record in list_escalations(open_store(database_url()), args.conversation):
+        print(json.dumps(record.to_dict()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Poplit project commands.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     runtime_cmd.add_argument("--var-dir", default=str(PROJECT_ROOT / "var"))
     runtime_cmd.set_defaults(handler=_runtime_config)
+    triage_cmd = commands.add_parser(
+        "triage", help='red-flag assessment as JSON for TEXT, or for JSON lines on stdin ({"text": ...})'
+    )
+    triage_cmd.add_argument("text", nargs="*")
+    triage_cmd.set_defaults(handler=_triage)
+
+    audit_cmd = commands.add_parser("audit", help="list recorded escalations as JSON lines")
+    audit_cmd.add_argument("--conversation", help="only this conversation (sender id)")
+    audit_cmd.set_defaults(handler=_audit)
     return parser
 
 

@@ -148,6 +148,21 @@ def parse_answer(slot: str, text: str) -> Optional[str]:
     raise KeyError(f"not an intake slot: {slot}")
 
 
+def without_excluded_spans(entities: Iterable[Entity], spans: Iterable[tuple[int, int]], starts: Sequence[int]) -> list[Entity]:
+    """Drops entities whose text overlaps a span the triage engine found negated, hypothetical,
+    about someone else or in the past ("no swelling" must not count as swelling).
+
+    `starts` gives each entity's character offset in its message, in the same order.
+    """
+    excluded = list(spans)
+    kept = []
+    for found, start in zip(entities, starts):
+        end = start + len(found.text)
+        if not any(start < span_end and span_start < end for span_start, span_end in excluded):
+            kept.append(found)
+    return kept
+
+
 def prefill_from_entities(entities: Iterable[Entity]) -> dict[str, str]:
     """Intake answers that a free description already gave, read from its NLU entities."""
     answers: dict[str, str] = {}
@@ -198,8 +213,13 @@ def build_profile(slots: Mapping[str, Optional[str]], entities: Sequence[Entity]
     sides = [found.value for found in entities if found.entity == "side" and found.value]
     mechanical = {value for value in (known("mechanical_symptoms") or "").split(",") if value and value != "none"}
     swelling = known("swelling")
+    # A direct answer to the intake question outranks a word picked up earlier.
     if swelling == "yes":
         symptoms.add("swelling")
+    elif swelling == "no":
+        symptoms.discard("swelling")
+    if known("mechanical_symptoms") == "none":
+        symptoms -= {"locking", "catching", "giving_way"}
     symptoms |= mechanical
     score_text = known("pain_score")
     duration_text = known("pain_duration")

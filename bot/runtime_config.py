@@ -77,7 +77,7 @@ def endpoints_config(env: Mapping[str, str], var_dir: Path) -> dict[str, Any]:
 
 def credentials_config(env: Mapping[str, str]) -> dict[str, Any]:
     config: dict[str, Any] = {
-        "rest": None,
+        "bot.channels.rest.ValidatedRestInput": None,
         "socketio": {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True},
     }
     if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):

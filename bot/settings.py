@@ -10,3 +10,11 @@ def emergency_number() -> str:
     """The number the emergency message names; 112 unless POPLIT_EMERGENCY_NUMBER says otherwise
     (999 in the UK, 911 in the US and Canada)."""
     return os.environ.get("POPLIT_EMERGENCY_NUMBER", "").strip() or DEFAULT_EMERGENCY_NUMBER
+
+
+def var_dir() -> "Path":
+    """Where runtime files live: VAR_DIR, else var/ in the project."""
+    from pathlib import Path
+
+    configured = os.environ.get("VAR_DIR", "").strip()
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "var"

@@ -1,5 +1,5 @@
 """Poplit's own tables (apart from Rasa's tracker store): SQLite by default, PostgreSQL by URL."""
-from bot.store.audit import EscalationRecord, list_escalations, record_escalation
+from bot.store.audit import EscalationRecord, list_escalations, record_escalation, save_escalation
 from bot.store.database import StoreUnavailable, database_url, open_store
 
 __all__ = [
@@ -9,4 +9,5 @@ __all__ = [
     "list_escalations",
     "open_store",
     "record_escalation",
+    "save_escalation",
 ]

@@ -83,3 +83,18 @@ def list_escalations(engine: Engine, conversation_id: Optional[str] = None) -> l
         )
         for row in rows
     ]
+
+
+def save_escalation(record: EscalationRecord, url: str, fallback_file: Path) -> None:
+    """Opens the store and writes the record; whatever fails, the record ends up in `fallback_file`
+    and StoreUnavailable is raised."""
+    from bot.store.database import open_store
+
+    try:
+        engine = open_store(url)
+    except SQLAlchemyError as error:
+        fallback_file.parent.mkdir(parents=True, exist_ok=True)
+        with fallback_file.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+        raise StoreUnavailable(f"escalation store unreachable: {error.__class__.__name__}") from error
+    record_escalation(engine, record, fallback_file)

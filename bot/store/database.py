@@ -18,9 +18,9 @@ class StoreUnavailable(RuntimeError):
 
 
 def database_url(env: Optional[Mapping[str, str]] = None) -> str:
-    """DATABASE_URL (shared with Rasa's tracker store: different tables), else a SQLite file under var/."""
+    """POPLIT_STORE_URL, else DATABASE_URL (shared with Rasa's tracker store: other tables), else SQLite under var/."""
     env = os.environ if env is None else env
-    url = env.get("DATABASE_URL", "").strip()
+    url = env.get("POPLIT_STORE_URL", "").strip() or env.get("DATABASE_URL", "").strip()
     if not url:
         var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var")
         var_dir.mkdir(parents=True, exist_ok=True)

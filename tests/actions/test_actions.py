@@ -42,11 +42,15 @@ def make_tracker(
     slots: Optional[dict[str, Any]] = None,
     earlier: Optional[list[dict[str, Any]]] = None,
     active_loop: Optional[str] = None,
-    latest_action_name: str = "action_listen",
+    after_latest: Optional[list[str]] = None,
 ) -> Tracker:
+    """A tracker as Rasa sends it; a form's validation sees the form's own action last."""
     events = [{"event": "session_started"}]
     for message in [*(earlier or []), latest]:
         events.append({"event": "user", "text": message["text"], "parse_data": message})
+    actions = list(after_latest or []) + ([active_loop] if active_loop else [])
+    events += [{"event": "action", "name": name} for name in actions]
+    latest_action_name = actions[-1] if actions else "action_listen"
     return Tracker(
         "tester", dict(slots or {}), latest, events, False, None,
         {"name": active_loop} if active_loop else {}, latest_action_name,
@@ -82,6 +86,17 @@ def test_form_reads_a_free_text_answer_to_the_pending_question() -> None:
     tracker = make_tracker(latest, slots={"requested_slot": "pain_onset"}, active_loop="symptom_intake_form")
     events, _ = run(ValidateSymptomIntakeForm(), tracker)
     assert slot_events(events)["pain_onset"] == "injury"
+
+
+def test_after_a_question_was_answered_the_message_is_not_taken_as_an_answer() -> None:
+    latest = user_message("how long should I hold a stretch?", "ask_exercises")
+    tracker = make_tracker(
+        latest, slots={"requested_slot": "pain_duration"}, active_loop="symptom_intake_form",
+        after_latest=["action_answer_question"],
+    )
+    latest["intent"]["name"] = "inform"  # even if NLU had read it as an answer
+    events, _ = run(ValidateSymptomIntakeForm(), tracker)
+    assert "pain_duration" not in slot_events(events)
 
 
 def test_unreadable_answer_is_asked_again_with_a_hint() -> None:

@@ -95,7 +95,8 @@ def test_conversation_is_written_to_the_sqlite_tracker_store(assistant: RunningA
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b'{"sender": "x"}', b'{"message": "hi"}', b"[]"],
+    [b"not json", b'{"sender": "x"}', b'{"message": "hi"}', b"[]", b'{"sender": "", "message": "hi"}',
+     b'{"sender": "x", "message": 42}', b'{"sender": "x", "message": "' + b"a" * 5000 + b'"}'],
 )
 def test_malformed_rest_payloads_get_a_client_error(assistant: RunningAssistant, body: bytes) -> None:
     request = urllib.request.Request(

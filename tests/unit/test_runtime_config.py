@@ -29,7 +29,7 @@ def test_unsupported_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_channels_are_enabled_only_with_their_credentials() -> None:
-    assert set(credentials_config({})) == {"rest", "socketio"}
+    assert set(credentials_config({})) == {"bot.channels.rest.ValidatedRestInput", "socketio"}
     with_slack = credentials_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert with_slack["slack"]["slack_token"] == "xoxb-1"
 

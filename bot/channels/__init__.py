@@ -1,0 +1,1 @@
+"""Rasa input channels (connectors) used by Poplit."""

@@ -1,0 +1,92 @@
+"""Red flags through the running assistant on PostgreSQL (tracker and audit) with a Redis lock store:
+an urgent or emergency message interrupts anything on the same turn and is recorded for audit."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterator
+
+import psycopg2
+import pytest
+
+from bot.knowledge import load_knowledge
+from bot.levels import TriageLevel
+from bot.settings import emergency_number
+from tests.support.assistant import RunningAssistant, running_assistant
+from tests.support.databases import fresh_postgres_database, redis_is_up
+
+pytestmark = pytest.mark.e2e
+
+EMERGENCY = "my calf is swollen and red since the long flight and now I can't catch my breath"
+URGENT = "I twisted it at football and now I can't put any weight on it at all"
+
+
+@pytest.fixture(scope="module")
+def database_url() -> str:
+    return fresh_postgres_database("poplit_e2e")
+
+
+@pytest.fixture(scope="module")
+def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[RunningAssistant]:
+    assert redis_is_up(), "Redis must run on 127.0.0.1:6379 (see .ci/run)"
+    env = {"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:6379/5"}
+    with running_assistant(tmp_path_factory.mktemp("var-pg"), env=env) as running:
+        yield running
+
+
+def texts(replies: list[dict]) -> list[str]:
+    return [reply.get("text", "") for reply in replies]
+
+
+def emergency_message() -> str:
+    return load_knowledge().level_message(TriageLevel.EMERGENCY, emergency_number())
+
+
+def test_emergency_as_the_first_message(assistant: RunningAssistant) -> None:
+    replies = texts(assistant.say("first-emergency", EMERGENCY))
+    assert replies[0] == emergency_message(), replies
+    slots = assistant.tracker("first-emergency")["slots"]
+    assert slots["triage_level"] == "emergency" and "pe_signs" in slots["red_flags"]
+
+
+def test_emergency_mid_intake_stops_the_intake_on_the_same_turn(assistant: RunningAssistant) -> None:
+    assistant.say("mid-intake", "the back of my knee has been aching for a while")
+    assert assistant.tracker("mid-intake")["active_loop"].get("name") == "symptom_intake_form"
+    replies = texts(assistant.say("mid-intake", EMERGENCY))
+    assert replies[0] == emergency_message(), replies
+    tracker = assistant.tracker("mid-intake")
+    assert not tracker["active_loop"].get("name")
+    assert tracker["slots"]["triage_level"] == "emergency"
+
+
+def test_emergency_mid_faq_and_no_exercise_advice_afterwards(assistant: RunningAssistant) -> None:
+    assistant.say("mid-faq", "what causes pain behind the knee?")
+    replies = texts(assistant.say("mid-faq", "also my foot has gone cold and pale and I can't feel my toes"))
+    assert replies[0] == emergency_message(), replies
+    after = " ".join(texts(assistant.say("mid-faq", "which exercises should I do for it?")))
+    assert not [exercise.name for exercise in load_knowledge().exercises if exercise.name in after], after
+
+
+def test_urgent_gets_same_day_care_and_the_level_never_drops(assistant: RunningAssistant) -> None:
+    replies = texts(assistant.say("urgent-case", URGENT))
+    assert replies[0] == load_knowledge().level_message(TriageLevel.URGENT, emergency_number()), replies
+    assistant.say("urgent-case", "actually it feels a bit better now, no swelling")
+    assert assistant.tracker("urgent-case")["slots"]["triage_level"] == "urgent"
+
+
+def test_negated_and_other_people_do_not_escalate(assistant: RunningAssistant) -> None:
+    for text in ("no swelling, it has never given way", "my dad had a clot in his calf once"):
+        assistant.say("near-miss", text)
+    assert assistant.tracker("near-miss")["slots"]["triage_level"] in (None, "self_care")
+
+
+def test_escalations_and_conversation_are_written_to_postgres(assistant: RunningAssistant, database_url: str) -> None:
+    assistant.say("audited", EMERGENCY)
+    with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
+        cursor.execute("select level, rule_ids, evidence, ruleset_version from triage_escalations where conversation_id = %s", ("audited",))
+        rows = cursor.fetchall()
+        cursor.execute("select count(*) from events where sender_id = %s", ("audited",))
+        tracker_rows = cursor.fetchone()[0]
+    assert len(rows) == 1 and tracker_rows > 0
+    level, rule_ids, evidence, version = rows[0]
+    assert level == "emergency" and "pe_signs" in json.loads(rule_ids) and json.loads(evidence) and version

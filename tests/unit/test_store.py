@@ -1,0 +1,47 @@
+"""The audit store on SQLite and on a real PostgreSQL database, and what happens when it is down."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.store import EscalationRecord, StoreUnavailable, list_escalations, open_store, record_escalation, save_escalation
+from tests.support.databases import fresh_postgres_database
+
+RECORD = EscalationRecord(
+    conversation_id="person-1",
+    level="emergency",
+    rule_ids=("pe_signs", "dvt_signs"),
+    evidence=({"rule_id": "pe_signs", "finding": "breathless", "text": "can't catch my breath"},),
+    ruleset_version="2026.11.1",
+    message_text="calf swollen and I can't catch my breath",
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'poplit.db'}"
+    return fresh_postgres_database("poplit_unit_store")
+
+
+def test_escalation_round_trip(store_url: str) -> None:
+    engine = open_store(store_url)
+    record_escalation(engine, RECORD)
+    record_escalation(engine, EscalationRecord(**{**RECORD.__dict__, "conversation_id": "person-2"}))
+    stored = list_escalations(engine, "person-1")
+    assert len(stored) == 1
+    assert stored[0].rule_ids == RECORD.rule_ids and stored[0].evidence == RECORD.evidence
+    assert stored[0].created_at.tzinfo is not None
+    assert len(list_escalations(engine)) == 2
+    engine.dispose()
+    open_store.cache_clear()
+
+
+def test_database_down_keeps_the_record_in_the_fallback_file(tmp_path: Path) -> None:
+    fallback = tmp_path / "unsaved.jsonl"
+    with pytest.raises(StoreUnavailable):
+        save_escalation(RECORD, "postgresql://postgres@127.0.0.1:1/nowhere", fallback)
+    saved = [json.loads(line) for line in fallback.read_text().splitlines()]
+    assert saved[0]["rule_ids"] == ["pe_signs", "dvt_signs"] and saved[0]["conversation_id"] == "person-1"
