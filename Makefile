@@ -12,13 +12,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The machine's pip config adds local indexes that are not there; keep pip's output readable.
 PIP := $(VENV)/bin/pip --disable-pip-version-check
 
-.PHONY: help venv spacy train run test test-unit test-rasa test-e2e bench validate clean
+.PHONY: help venv spacy train run test test-unit bench eval-triage validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
 	@echo "make test   run every test (unit, actions, data validation, stories, NLU hold-out, end-to-end)"
 	@echo "make bench  print latency, start-up, training time and memory figures"
 	@echo "make train  train the model if data or config changed"
+	@echo "make eval-triage  red-flag vignettes through the engine and the running assistant"
 
 $(VENV)/.installed: requirements.txt scripts/find_python.sh
 	@python_bin="$$(scripts/find_python.sh)" || exit 1; \
@@ -60,6 +61,10 @@ test-unit: $(VENV)/.installed
 
 bench: $(MODEL)
 	$(PY) -m tests.bench
+
+eval-triage: $(MODEL)
+	$(PY) -m tests.triage.evaluate
+	@if [ -f tests/triage/vignettes_blind.yml ]; then $(PY) -m tests.triage.evaluate --vignettes tests/triage/vignettes_blind.yml; fi
 
 clean:
 	rm -rf models results var/spacy

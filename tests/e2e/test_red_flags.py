@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import psycopg2
 import pytest
@@ -90,3 +90,19 @@ def test_escalations_and_conversation_are_written_to_postgres(assistant: Running
     assert len(rows) == 1 and tracker_rows > 0
     level, rule_ids, evidence, version = rows[0]
     assert level == "emergency" and "pe_signs" in json.loads(rule_ids) and json.loads(evidence) and version
+
+
+def test_vignettes_through_the_running_assistant(assistant: RunningAssistant, report: Callable[[str], None]) -> None:
+    """Every labelled vignette as its own REST conversation: no urgent/emergency case under-triaged,
+    over-triage at most 10% (the engine-only figures are in tests/triage)."""
+    from tests.triage.evaluate import through_assistant
+    from tests.triage.vignettes import format_report, load_cases
+
+    cases = load_cases()
+    levels, rules = through_assistant(assistant, cases)
+    for line in format_report("Vignettes through the running assistant (REST)", cases, levels, rules):
+        report(line)
+    under_serious = [case.id for case in cases if case.min_level >= TriageLevel.URGENT and levels[case.id] < case.min_level]
+    over = [case.id for case in cases if levels[case.id] > case.max_level]
+    assert not under_serious, under_serious
+    assert len(over) / len(cases) <= 0.10, over

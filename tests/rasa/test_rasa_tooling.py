@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 import yaml
@@ -79,18 +80,18 @@ HELD_OUT_SETS = {"tests/nlu_holdout_fresh.yml": True, "tests/nlu_holdout.yml": F
 
 
 @pytest.mark.parametrize("held_out", list(HELD_OUT_SETS))
-def test_held_out_intent_macro_f1(trained_model: Path, tmp_path: Path, held_out: str) -> None:
+def test_held_out_intent_macro_f1(trained_model: Path, tmp_path: Path, held_out: str, report: Callable[[str], None]) -> None:
     result = run_rasa("test", "nlu", "--model", str(trained_model), "--nlu", held_out, "--out", str(tmp_path))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     intents = json.loads((tmp_path / "intent_report.json").read_text())
     macro_f1 = intents["macro avg"]["f1-score"]
-    print(f"\n{held_out}: held-out intent macro-F1 {macro_f1:.3f} (n={intents['macro avg']['support']})")
+    report(f"{held_out}: held-out intent macro-F1 {macro_f1:.3f} (n={intents['macro avg']['support']})")
     for name, row in sorted(intents.items()):
         if isinstance(row, dict) and "f1-score" in row and name not in ("macro avg", "weighted avg", "micro avg"):
-            print(f"  {name:28s} f1={row['f1-score']:.2f} support={row['support']}")
+            report(f"  {name:28s} f1={row['f1-score']:.2f} support={row['support']}")
     for label, report in (("entity", "DIETClassifier_report.json"), ("response-selection", "response_selection_report.json")):
         path = tmp_path / report
         if path.exists():
-            print(f"  {label} macro-F1: {json.loads(path.read_text())['macro avg']['f1-score']:.3f}")
+            report(f"  {label} macro-F1: {json.loads(path.read_text())['macro avg']['f1-score']:.3f}")
     if HELD_OUT_SETS[held_out]:
         assert macro_f1 >= MIN_HELD_OUT_MACRO_F1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from typing import Callable
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -13,33 +14,13 @@ import yaml
 
 from bot.levels import TriageLevel
 from bot.triage import Assessment, assess_conversation, load_rules, screen
+from tests.triage.vignettes import Case, load_cases, format_report
 
-VIGNETTES = Path(__file__).with_name("vignettes.yml")
 MAX_OVER_TRIAGE = 0.10
 MAX_SEE_CLINICIAN_UNDER_TRIAGE = 0.10
-LEVELS = list(TriageLevel)
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    texts: tuple[str, ...]
-    min_level: TriageLevel
-    max_level: TriageLevel
-    expect_rules: tuple[str, ...]
-
-
-def _load_cases() -> list[Case]:
-    data = yaml.safe_load(VIGNETTES.read_text(encoding="utf-8"))
-    cases = []
-    for raw in data["cases"]:
-        texts = tuple(raw["turns"]) if "turns" in raw else (raw["text"],)
-        cases.append(Case(raw["id"], texts, TriageLevel(raw["min_level"]), TriageLevel(raw["max_level"]),
-                          tuple(raw.get("expect_rules", ()))))
-    return cases
-
-
-CASES = _load_cases()
+CASES = load_cases()
 URGENT_CASES = [case for case in CASES if case.min_level >= TriageLevel.URGENT]
 CASES_WITH_RULES = [case for case in CASES if case.expect_rules]
 
@@ -82,19 +63,21 @@ def test_expected_rules_match(case: Case, results: dict[str, Assessment]) -> Non
     assert not missing, f"{case.id}: missing {sorted(missing)}; got {got.rule_ids}"
 
 
-def test_over_and_under_triage_rates(results: dict[str, Assessment]) -> None:
+def test_over_and_under_triage_rates(results: dict[str, Assessment], report: Callable[[str], None]) -> None:
     over = [case for case in CASES if results[case.id].level > case.max_level]
     under = [case for case in CASES if results[case.id].level < case.min_level]
     see_clinician = [case for case in CASES if case.min_level == TriageLevel.SEE_CLINICIAN]
     under_see = [case for case in under if case.min_level == TriageLevel.SEE_CLINICIAN]
-    _print_report(results, over, under)
+    levels = {k: v.level for k, v in results.items()}
+    for line in format_report("Vignettes, engine alone (bot.triage)", CASES, levels, {k: v.rule_ids for k, v in results.items()}):
+        report(line)
     assert len(over) / len(CASES) <= MAX_OVER_TRIAGE, [case.id for case in over]
     assert len(under_see) / len(see_clinician) <= MAX_SEE_CLINICIAN_UNDER_TRIAGE, [case.id for case in under_see]
 
 
-def test_screening_is_fast() -> None:
+def test_screening_is_fast(report: Callable[[str], None]) -> None:
     median_ms = _median_ms_per_message()
-    print(f"\nmedian screen() time per message: {median_ms:.2f} ms over {len(_all_texts())} messages")
+    report(f"median screen() time per message: {median_ms:.2f} ms over {len(_all_texts())} messages")
     assert median_ms < 50, "screening should cost a few milliseconds per message"
 
 
@@ -113,24 +96,3 @@ def _median_ms_per_message() -> float:
     return statistics.median(timings)
 
 
-def _print_report(results: dict[str, Assessment], over: list[Case], under: list[Case]) -> None:
-    print(f"\n\nVignettes: {len(CASES)}  over-triaged: {len(over)} ({len(over) / len(CASES):.1%})  "
-          f"under-triaged: {len(under)} ({len(under) / len(CASES):.1%})")
-    print("\nSensitivity per level (cases whose min_level is the level; reached at least that level):")
-    for level in LEVELS:
-        cases = [case for case in CASES if case.min_level == level]
-        if not cases:
-            continue
-        reached = sum(results[case.id].level >= level for case in cases)
-        within = sum(case.min_level <= results[case.id].level <= case.max_level for case in cases)
-        print(f"  {level.value:<14} n={len(cases):>3}  reached={reached / len(cases):6.1%}  "
-              f"within range={within / len(cases):6.1%}")
-    counts = Counter((case.min_level, results[case.id].level) for case in CASES)
-    print("\nConfusion (rows: expected min_level, columns: assessed level):")
-    print("  " + " " * 14 + "".join(f"{level.value:>15}" for level in LEVELS))
-    for expected in LEVELS:
-        print(f"  {expected.value:<14}" + "".join(f"{counts[(expected, got)]:>15}" for got in LEVELS))
-    for label, cases in (("over-triaged", over), ("under-triaged", under)):
-        for case in cases:
-            got = results[case.id]
-            print(f"  {label}: {case.id} -> {got.level.value} {list(got.rule_ids)}")
