@@ -1,6 +1,7 @@
 """Free text to findings: lexicon phrases and numbers, kept only when they are current complaints."""
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -103,6 +104,12 @@ def extract_mentions(text: str) -> list[Mention]:
         verdict = scope.verdict(candidate.span, candidate.name)
         cue_text = doc[verdict.cue[0]: verdict.cue[1]].text if verdict.cue else ""
         mentions.append(Mention(finding, verdict.status, cue_text))
+        lasting = compiled.lexicon.lasting.get(candidate.name)
+        ongoing = scope.ongoing(candidate.span) if lasting and verdict.status is Status.PAST else None
+        if lasting and ongoing is not None:
+            # "a knock a month ago, still aching": not a recent injury, but one whose trouble goes on.
+            mentions.append(Mention(dataclasses.replace(finding, name=lasting), Status.CURRENT,
+                                    doc[ongoing[0]: ongoing[1]].text))
     return mentions
 
 

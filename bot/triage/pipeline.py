@@ -21,7 +21,7 @@ from spacy.matcher import Matcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
-from bot.triage.vocabulary import FINDINGS, NUMERIC_FINDINGS
+from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, FindingKind, NUMERIC_FINDINGS
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
@@ -31,6 +31,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 CUE_KINDS = (
     "negation", "negation_after", "pseudo", "hypothetical", "conditional", "modal",
     "generic_question", "open_question", "recurrence", "other_person", "self", "past_remote", "resolved", "present",
+    "ongoing",
 )
 _MACRO = re.compile(r"<([A-Z_]+)>")
 _GAP = re.compile(r"^~(\d)$")
@@ -46,6 +47,7 @@ class Lexicon:
     cues: Mapping[str, tuple[str, ...]]
     ignore: Mapping[str, tuple[str, ...]]
     overrides: Mapping[str, frozenset[str]]
+    lasting: Mapping[str, str]  # remote event -> the finding it makes while its trouble goes on
     macros: Mapping[str, tuple[str, ...]]
     strong_breaks: frozenset[str]
     weak_breaks: frozenset[str]
@@ -98,7 +100,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     unknown = sorted(set(findings) - set(FINDINGS))
     if unknown:
         raise LexiconError(f"{path}: unknown finding names {unknown}")
-    missing = sorted(set(FINDINGS) - set(findings) - NUMERIC_FINDINGS)
+    missing = sorted(set(FINDINGS) - set(findings) - NUMERIC_FINDINGS - DERIVED_FINDINGS)
     if missing:
         raise LexiconError(f"{path}: findings without phrases {missing}")
     cues = {kind: tuple(phrases) for kind, phrases in (data.get("cues") or {}).items()}
@@ -108,6 +110,11 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     for name, over in overrides.items():
         if name not in FINDINGS or not over <= set(FINDINGS):
             raise LexiconError(f"{path}: overrides for {name!r} name unknown findings")
+    lasting = {str(name): str(made) for name, made in (data.get("lasting") or {}).items()}
+    for name, made in lasting.items():
+        if FINDINGS.get(name) is not FindingKind.EVENT or made not in DERIVED_FINDINGS:
+            raise LexiconError(f"{path}: lasting maps an event finding to one of {sorted(DERIVED_FINDINGS)}, "
+                               f"got {name!r}: {made!r}")
     ignore = {name: tuple(phrases) for name, phrases in (data.get("ignore") or {}).items()}
     if not set(ignore) <= set(FINDINGS):
         raise LexiconError(f"{path}: ignore lists for unknown findings {sorted(set(ignore) - set(FINDINGS))}")
@@ -117,6 +124,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         cues=cues,
         ignore=ignore,
         overrides=overrides,
+        lasting=lasting,
         macros={name: tuple(alts) for name, alts in (data.get("macros") or {}).items()},
         strong_breaks=frozenset(clauses.get("strong_breaks") or ()),
         weak_breaks=frozenset(clauses.get("weak_breaks") or ()),

@@ -86,6 +86,8 @@ class DocScope:
         self.generic_questions = list(cues.get("generic_question", ()))
         self.open_questions = list(cues.get("open_question", ()))
         self.recurrences = list(cues.get("recurrence", ()))
+        # "fine ever since" says the trouble ended: a resolved phrase cancels an ongoing cue it overlaps.
+        self.ongoing_cues = usable("ongoing", cues.get("resolved", ()))
         for span in cues.get("modal", ()):
             self.modal_sentences.add(self.sentence_of[span[0]])
         others = list(cues.get("other_person", ()))
@@ -137,6 +139,14 @@ class DocScope:
                 return Verdict(status, cue)
         cue = self._past(span, FINDINGS[name])
         return Verdict(Status.PAST, cue) if cue is not None else Verdict(Status.CURRENT)
+
+    def ongoing(self, span: TokenSpan) -> TokenSpan | None:
+        """A cue in the mention's sentence or the next one saying its trouble goes on ("still aching")."""
+        sentence = self.sentence_of[span[0]]
+        for cue in self.ongoing_cues:
+            if not _overlaps(cue, span) and self.sentence_of[cue[0]] in (sentence, sentence + 1):
+                return cue
+        return None
 
     def _negated(self, span: TokenSpan) -> TokenSpan | None:
         clause = self.negation_clause[span[0]]

@@ -20,6 +20,7 @@ _S, _E, _H = FindingKind.SYMPTOM, FindingKind.EVENT, FindingKind.HISTORY
 FINDINGS: Mapping[str, FindingKind] = {
     # the knee itself
     "swelling": _S, "redness": _S, "warmth": _S, "lump": _S, "pulsing_lump": _S, "burst_cyst": _S,
+    "pop_behind_knee": _S,
     "locking": _S, "locking_now": _S, "catching": _S, "giving_way": _S, "unstable": _S,
     "limping": _S, "cannot_bear_weight": _S, "cannot_bend": _S, "cannot_straighten": _S,
     "severe_pain": _S, "pain_score": _S, "not_improving": _S, "night_pain": _S,
@@ -33,6 +34,9 @@ FINDINGS: Mapping[str, FindingKind] = {
     # what happened
     "recent_injury": _E, "ligament_injury": _E, "recent_surgery": _E, "recent_injection": _E,
     "long_journey": _E, "immobile": _E, "cast": _E, "pregnancy": _E,
+    # an injury in the remote past whose trouble goes on ("a knock a month ago, still aching"); made
+    # from a remote recent_injury/ligament_injury mention (lexicon.yml `lasting`), never from phrases
+    "lasting_injury": _E,
     # history
     "past_clot": _H, "cancer": _H, "age_55_plus": _H,
 }
@@ -42,3 +46,6 @@ VALUED_FINDINGS = frozenset({"pain_score", "age_55_plus"})
 
 # Produced by the number parser rather than by lexicon phrases.
 NUMERIC_FINDINGS = frozenset({"pain_score", "age_55_plus"})
+
+# Produced from another finding's mention and its scope (lexicon.yml `lasting`), not from phrases.
+DERIVED_FINDINGS = frozenset({"lasting_injury"})

@@ -29,7 +29,7 @@ from bot.triage import (
 from bot.triage.numbers import find_ages, parse_pain_score
 from bot.triage.pipeline import LexiconError, compile_phrase, get_nlp, load_lexicon
 from bot.triage.rules import RULES_PATH
-from bot.triage.vocabulary import FINDINGS, NUMERIC_FINDINGS
+from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, NUMERIC_FINDINGS
 
 
 def names(text: str) -> set[str]:
@@ -202,7 +202,8 @@ def test_the_nearest_time_marker_decides() -> None:
 # ---------------------------------------------------------------- lexicon
 def test_lexicon_loads_and_covers_every_finding() -> None:
     lexicon = load_lexicon()
-    assert set(lexicon.findings) | NUMERIC_FINDINGS == set(FINDINGS)
+    assert set(lexicon.findings) | NUMERIC_FINDINGS | DERIVED_FINDINGS == set(FINDINGS)
+    assert set(lexicon.lasting.values()) == DERIVED_FINDINGS
 
 
 def test_lexicon_rejects_unknown_findings(tmp_path: Path) -> None:
