@@ -46,6 +46,10 @@ def entities_in(message: dict[str, Any]) -> list[Entity]:
         start, end = entity.get("start"), entity.get("end")
         has_span = isinstance(start, int) and isinstance(end, int)
         span = text[start:end] if has_span else ""
+        if entity.get("entity") == "body_location" and has_span:
+            # DIET sometimes cuts a location short ("back of my" in "back of my left knee"); the rest
+            # of the sentence lets the intake's own reading recover it.
+            span = text[start:]
         found.append(Entity(entity=str(entity.get("entity")), value=str(entity.get("value") or span), text=span))
         starts.append(start if has_span else -1)
     return without_excluded_spans(found, _excluded_spans(message), starts)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping, Optional, Sequence
 
 from bot.numbers import parse_duration_days, parse_pain_score
-from bot.profile import SymptomProfile
+from bot.profile import LOCATIONS, SymptomProfile
 
 UNKNOWN = "unknown"
 
@@ -169,7 +169,9 @@ def prefill_from_entities(entities: Iterable[Entity]) -> dict[str, str]:
     mechanical: list[str] = []
     for found in entities:
         if found.entity == "body_location" and found.value:
-            answers.setdefault("pain_location", found.value)
+            location = found.value if found.value in LOCATIONS else parse_location(found.text or found.value)
+            if location:
+                answers.setdefault("pain_location", location)
         elif found.entity == "pain_score":
             score = parse_pain_score(found.text or found.value)
             if score is not None:
@@ -238,11 +240,11 @@ def build_profile(slots: Mapping[str, Optional[str]], entities: Sequence[Entity]
     )
 
 
-_LOCATION_NAMES = {
-    "back_of_knee": "at the back of the knee",
-    "behind_kneecap": "behind or around the kneecap",
-    "calf": "in the calf, just below the knee",
-    "hamstring": "in the back of the thigh",
+_LOCATION_PHRASES = {
+    "back_of_knee": "at the back of your {side}knee",
+    "behind_kneecap": "behind or around your {side}kneecap",
+    "calf": "in your {side}calf, just below the knee",
+    "hamstring": "in the back of your {side}thigh",
 }
 _MECHANICAL_NAMES = {"locking": "locking", "catching": "catching", "giving_way": "giving way"}
 _WEIGHT_NAMES = {
@@ -254,20 +256,23 @@ _WEIGHT_NAMES = {
 
 def summarize(profile: SymptomProfile) -> str:
     """A short read-back of what the person reported, so they can spot a misunderstanding."""
-    parts: list[str] = []
-    where = _LOCATION_NAMES.get(profile.location or "", f"where you described ({profile.location})" if profile.location else "")
     side = f"{profile.side} " if profile.side in ("left", "right") else ""
-    parts.append(f"pain {where} of your {side}leg".replace("  ", " ") if where else "knee pain")
+    if profile.location in _LOCATION_PHRASES:
+        parts = ["pain " + _LOCATION_PHRASES[profile.location].format(side=side)]
+    elif profile.location:
+        parts = [f"pain in your {side}leg, where you described it as \"{profile.location}\""]
+    else:
+        parts = [f"pain in your {side}knee"]
     if profile.onset == "injury":
-        parts.append("that started after an injury")
+        parts.append("which started after an injury")
     elif profile.onset == "gradual":
-        parts.append("that came on gradually")
+        parts.append("which came on gradually")
     if profile.duration_text:
-        parts.append(f"for {profile.duration_text}" if not profile.duration_text.lower().startswith(("for ", "since ", "about ")) else profile.duration_text)
-    sentence = "Here's what I understood: " + " ".join(parts)
+        duration = profile.duration_text
+        parts.append(duration if duration.lower().startswith(("for ", "since ")) else f"for {duration}")
     if profile.pain_score is not None:
-        sentence += f", about {profile.pain_score:g}/10 right now"
-    sentence += "."
+        parts.append(f"about {profile.pain_score:g}/10 right now")
+    sentence = "Here's what I understood: " + ", ".join(parts) + "."
     details: list[str] = []
     if profile.swelling == "yes":
         details.append("some swelling")

@@ -49,7 +49,7 @@ def test_description_leads_through_intake_to_a_triaged_assessment(assistant: Run
     assert "pain_location" not in asked and "pain_score" not in asked, asked
     assert slots["pain_location"] == "back_of_knee" and float(slots["pain_score"]) == 4
     assessment = " ".join(texts(replies[-1]))
-    assert "back of the knee" in assessment
+    assert "at the back of your knee" in assessment  # the read-back of what was reported
     exercise_names = [exercise.name for exercise in load_knowledge().exercises]
     assert sum(name in assessment for name in exercise_names) >= 3, assessment
 
