@@ -63,6 +63,7 @@ bench: $(MODEL)
 	$(PY) -m tests.bench
 
 eval-triage: $(MODEL)
+	$(PY) -m tests.triage.compare_negation
 	$(PY) -m tests.triage.evaluate
 	@if [ -f tests/triage/vignettes_blind.yml ]; then $(PY) -m tests.triage.evaluate --vignettes tests/triage/vignettes_blind.yml; fi
 
