@@ -40,6 +40,8 @@ def _runtime_config(args: argparse.Namespace) -> int:
     print(f"CREDENTIALS_FILE={shlex.quote(written['credentials'])}")
     print(f"AUTH_TOKEN={shlex.quote(written['token'])}")
     print(f"AUTH_TOKEN_SOURCE={shlex.quote(written['token_source'])}")
+    print(f"TRACKER_STORE={shlex.quote(written['tracker_store'])}")
+    print(f"LOCK_STORE={shlex.quote(written['lock_store'])}")
     return 0
 
 

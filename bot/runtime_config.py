@@ -103,12 +103,20 @@ def auth_token(env: Mapping[str, str], var_dir: Path) -> tuple[str, str]:
     return token_file.read_text().strip(), str(token_file)
 
 
+def describe_tracker_store(config: dict[str, Any]) -> str:
+    """One line for the start-up banner, without credentials."""
+    if config.get("dialect") == "sqlite":
+        return f"SQLite file {config['db']}"
+    return f"PostgreSQL {config['url']}:{config['port']}/{config['db']}"
+
+
 def write_runtime_files(var_dir: Path, env: Optional[Mapping[str, str]] = None) -> dict[str, str]:
     env = os.environ if env is None else env
     var_dir.mkdir(parents=True, exist_ok=True)
     endpoints_path = var_dir / "endpoints.runtime.yml"
     credentials_path = var_dir / "credentials.runtime.yml"
-    endpoints_path.write_text(yaml.safe_dump(endpoints_config(env, var_dir), sort_keys=False))
+    endpoints = endpoints_config(env, var_dir)
+    endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     credentials_path.write_text(yaml.safe_dump(credentials_config(env), sort_keys=False))
     token, token_source = auth_token(env, var_dir)
     return {
@@ -116,4 +124,6 @@ def write_runtime_files(var_dir: Path, env: Optional[Mapping[str, str]] = None) 
         "credentials": str(credentials_path),
         "token": token,
         "token_source": token_source,
+        "tracker_store": describe_tracker_store(endpoints["tracker_store"]),
+        "lock_store": "Redis" if "lock_store" in endpoints else "in memory (one Rasa instance)",
     }

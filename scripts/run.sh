@@ -66,7 +66,7 @@ Poplit is running.
   Socket.IO:       http://$RASA_HOST:$RASA_PORT/socket.io (events user_uttered / bot_uttered)
   HTTP API token:  from $AUTH_TOKEN_SOURCE
                    e.g. curl -s "http://$RASA_HOST:$RASA_PORT/conversations/me/tracker?token=\$(cat $VAR_DIR/rasa-auth-token)"
-  Tracker store:   $(grep -m1 -A2 '^tracker_store' "$ENDPOINTS_FILE" | tail -n 2 | tr -s ' \n' ' ')
+  Tracker store:   $TRACKER_STORE; lock store: $LOCK_STORE
   Logs:            $VAR_DIR/log/rasa.log, $VAR_DIR/log/actions.log
 Press Ctrl-C to stop.
 INFO
