@@ -6,12 +6,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import session_entities, session_user_texts
+from actions.conversation import accumulated_red_flags, session_assessment, session_entities
 from bot.intake import INTAKE_SLOTS, build_profile, summarize
 from bot.knowledge import load_knowledge, render_advice
 from bot.levels import highest
 from bot.settings import emergency_number
-from bot.triage import assess_conversation, findings_from_profile
+from bot.triage import findings_from_profile
 
 
 class ActionAssess(Action):
@@ -24,10 +24,9 @@ class ActionAssess(Action):
         knowledge = load_knowledge()
         profile = build_profile({slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS}, session_entities(tracker))
 
-        assessment = assess_conversation(session_user_texts(tracker), known_findings=findings_from_profile(profile))
+        assessment = session_assessment(tracker, known_findings=findings_from_profile(profile))
         level = highest(assessment.level, tracker.get_slot("triage_level"))
-        red_flags = list(tracker.get_slot("red_flags") or [])
-        red_flags += [rule_id for rule_id in assessment.rule_ids if rule_id not in red_flags]
+        red_flags = accumulated_red_flags(tracker, assessment)
 
         events: list[EventType] = []
         if not tracker.get_slot("disclaimer_given"):

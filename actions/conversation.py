@@ -1,12 +1,13 @@
 """Reading the current conversation session out of a rasa_sdk Tracker."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from rasa_sdk import Tracker
 
-from bot.intake import Entity, without_excluded_spans
-from bot.triage import Finding, Status, extract_findings, extract_mentions
+from bot.intake import Entity, parse_location, without_excluded_spans
+from bot.profile import LOCATIONS
+from bot.triage import Assessment, Finding, Status, assess, extract_findings, extract_mentions
 
 
 def _session_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -21,10 +22,6 @@ def session_user_events(tracker: Tracker) -> Iterator[dict[str, Any]]:
     for event in _session_events(tracker):
         if event.get("event") == "user":
             yield event
-
-
-def session_user_texts(tracker: Tracker) -> list[str]:
-    return [event.get("text") or "" for event in session_user_events(tracker) if not (event.get("text") or "").startswith("/")]
 
 
 def _excluded_spans(message: dict[str, Any]) -> list[tuple[int, int]]:
@@ -46,11 +43,12 @@ def entities_in(message: dict[str, Any]) -> list[Entity]:
         start, end = entity.get("start"), entity.get("end")
         has_span = isinstance(start, int) and isinstance(end, int)
         span = text[start:end] if has_span else ""
-        if entity.get("entity") == "body_location" and has_span:
+        value = str(entity.get("value") or span)
+        if entity.get("entity") == "body_location" and value not in LOCATIONS and has_span:
             # DIET sometimes cuts a location short ("back of my" in "back of my left knee"); the rest
             # of the sentence lets the intake's own reading recover it.
-            span = text[start:]
-        found.append(Entity(entity=str(entity.get("entity")), value=str(entity.get("value") or span), text=span))
+            value = parse_location(text[start:]) or value
+        found.append(Entity(entity=str(entity.get("entity")), value=value, text=span))
         starts.append(start if has_span else -1)
     return without_excluded_spans(found, _excluded_spans(message), starts)
 
@@ -80,3 +78,15 @@ def session_findings(tracker: Tracker) -> list[Finding]:
         elif (event.get("text") or "").strip():
             findings.extend(extract_findings(event["text"]))
     return findings
+
+
+def session_assessment(tracker: Tracker, known_findings: Iterable[Finding] = ()) -> Assessment:
+    """All findings of the session (plus e.g. intake answers) assessed together, so signs spread
+    over several messages still combine; the rules only ever add up, so this covers each message too."""
+    return assess([*session_findings(tracker), *known_findings])
+
+
+def accumulated_red_flags(tracker: Tracker, assessment: Assessment) -> list[str]:
+    """`red_flags` only grows within a session."""
+    flags = list(tracker.get_slot("red_flags") or [])
+    return flags + [rule_id for rule_id in assessment.rule_ids if rule_id not in flags]

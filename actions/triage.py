@@ -7,24 +7,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import session_findings
+from actions.conversation import accumulated_red_flags, session_assessment
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel, highest
 from bot.settings import emergency_number, var_dir
 from bot.store import EscalationRecord, StoreUnavailable, database_url, save_escalation
-from bot.triage import Assessment, assess
+from bot.triage import Assessment
 
 logger = logging.getLogger(__name__)
-
-
-def session_assessment(tracker: Tracker) -> Assessment:
-    """All findings of the session assessed together, so signs spread over messages still combine."""
-    return assess(session_findings(tracker))
-
-
-def accumulated_red_flags(tracker: Tracker, assessment: Assessment) -> list[str]:
-    flags = list(tracker.get_slot("red_flags") or [])
-    return flags + [rule_id for rule_id in assessment.rule_ids if rule_id not in flags]
 
 
 class ActionUpdateTriage(Action):

@@ -36,6 +36,12 @@ class EscalationRecord:
         return record
 
 
+def _append_to_fallback(record: EscalationRecord, fallback_file: Path) -> None:
+    fallback_file.parent.mkdir(parents=True, exist_ok=True)
+    with fallback_file.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+
+
 def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: Optional[Path] = None) -> None:
     """Writes the record; if the database fails, appends it to `fallback_file` and raises StoreUnavailable.
 
@@ -59,9 +65,7 @@ def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: O
             )
     except SQLAlchemyError as error:
         if fallback_file is not None:
-            fallback_file.parent.mkdir(parents=True, exist_ok=True)
-            with fallback_file.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+            _append_to_fallback(record, fallback_file)
         raise StoreUnavailable(f"escalation not written to the database: {error.__class__.__name__}") from error
 
 
@@ -93,8 +97,6 @@ def save_escalation(record: EscalationRecord, url: str, fallback_file: Path) -> 
     try:
         engine = open_store(url)
     except SQLAlchemyError as error:
-        fallback_file.parent.mkdir(parents=True, exist_ok=True)
-        with fallback_file.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
+        _append_to_fallback(record, fallback_file)
         raise StoreUnavailable(f"escalation store unreachable: {error.__class__.__name__}") from error
     record_escalation(engine, record, fallback_file)

@@ -8,9 +8,8 @@ from typing import Mapping, Optional
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from bot.settings import var_dir
 from bot.store.tables import metadata
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class StoreUnavailable(RuntimeError):
@@ -22,9 +21,9 @@ def database_url(env: Optional[Mapping[str, str]] = None) -> str:
     env = os.environ if env is None else env
     url = env.get("POPLIT_STORE_URL", "").strip() or env.get("DATABASE_URL", "").strip()
     if not url:
-        var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var")
-        var_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{var_dir.resolve() / 'poplit.db'}"
+        directory = Path(env["VAR_DIR"]) if env.get("VAR_DIR") else var_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{directory.resolve() / 'poplit.db'}"
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
     return url

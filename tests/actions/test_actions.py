@@ -169,3 +169,15 @@ def test_triage_level_never_drops_within_a_session(earlier_level: str) -> None:
     events, _ = run(ActionAssess(), tracker)
     slots = slot_events(events)
     assert slots["triage_level"] == earlier_level and slots["red_flags"][0] == "x_rule"
+
+
+def test_negated_symptoms_are_dropped_but_a_cut_short_location_is_kept() -> None:
+    from actions.conversation import entities_in
+
+    text = "back of my left knee hurts, no swelling"
+    message = user_message(text, "describe_symptoms", [
+        entity("back of my", text, "body_location"),
+        entity("swelling", text, "symptom"),
+    ])
+    found = {(item.entity, item.value) for item in entities_in(message)}
+    assert found == {("body_location", "back_of_knee")}
