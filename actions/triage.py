@@ -62,7 +62,7 @@ class ActionEscalate(Action):
             conversation_id=tracker.sender_id,
             level=level.value,
             rule_ids=assessment.rule_ids,
-            evidence=tuple({"rule_id": r, "finding": f, "text": t} for r, f, t in assessment.evidence),
+            evidence=tuple(assessment.to_dict()["evidence"]),
             ruleset_version=assessment.ruleset_version,
             message_text=tracker.latest_message.get("text") or "",
         )

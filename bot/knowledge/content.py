@@ -74,11 +74,6 @@ class Exercise:
     def dosing_text(self) -> str:
         return f"{self.dose_text}, {self.frequency_text}"
 
-    @property
-    def line(self) -> str:
-        """E.g. "Seated leg kick: hold 10 seconds, alternate legs, 2-4 times, in each movement break"."""
-        return f"{self.name}: {self.dosing_text}"
-
 
 @dataclass(frozen=True)
 class WarningSign:

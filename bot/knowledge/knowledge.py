@@ -17,7 +17,6 @@ from bot.knowledge.advice import (
 from bot.knowledge.content import Cause, Exercise, Treatment, WhenToSeeDoctor
 from bot.knowledge.schema import Content, read_content
 from bot.knowledge.vocabulary import (
-    EMERGENCY_PLACEHOLDER,
     EXERCISE_INTENT,
     OVERVIEW_OF_INTENT,
     TOPIC_KEYS,
@@ -70,8 +69,7 @@ class Knowledge:
         return OVERVIEW_OF_INTENT[intent]
 
     def level_message(self, level: TriageLevel | str, emergency_number: str) -> str:
-        template = self.content.level_messages[TriageLevel(level)].text
-        return template.replace(EMERGENCY_PLACEHOLDER, emergency_number)
+        return fill_emergency_number(self.content.level_messages[TriageLevel(level)].text, emergency_number)
 
     def advise(self, profile: SymptomProfile, level: TriageLevel | str, emergency_number: str | None = None) -> Advice:
         """Advice matched to the profile; exercise only at self_care and see_clinician.

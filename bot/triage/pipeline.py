@@ -14,7 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import spacy
+
+from bot.spacy_pipeline import build_pipeline
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -68,10 +69,10 @@ def _lowercase_lemmas(doc: Doc) -> Doc:
 
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
-    nlp = spacy.blank("en")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    # The same blank-English + lookup-lemma pipeline the NLU uses, plus sentences and lemmas of the
+    # lower-cased word (the lookup table is keyed by lower case; "Swollen" should still lemmatise).
+    nlp = build_pipeline()
     nlp.add_pipe("sentencizer")
-    nlp.initialize()
     nlp.add_pipe("poplit_lowercase_lemmas", after="lemmatizer")
     return nlp
 
