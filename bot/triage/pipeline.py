@@ -14,14 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-
-from bot.spacy_pipeline import build_pipeline
 import yaml
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
+from bot.spacy_pipeline import build_pipeline
 from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, FindingKind, NUMERIC_FINDINGS
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
