@@ -7,7 +7,8 @@ from rasa_sdk import Tracker
 
 from bot.intake import Entity, parse_location, without_excluded_spans
 from bot.profile import LOCATIONS
-from bot.triage import Assessment, Finding, Status, assess, extract_findings, extract_mentions
+from bot.triage import Assessment, Finding, assess
+from bot.triage.annotation import excluded_spans, messages_findings
 
 
 def _session_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -22,17 +23,6 @@ def session_user_events(tracker: Tracker) -> Iterator[dict[str, Any]]:
     for event in _session_events(tracker):
         if event.get("event") == "user":
             yield event
-
-
-def _excluded_spans(message: dict[str, Any]) -> list[tuple[int, int]]:
-    stored = (message.get("triage") or {}).get("excluded_spans")
-    if stored is not None:
-        return [(int(start), int(end)) for start, end in stored]
-    return [
-        (mention.finding.start, mention.finding.end)
-        for mention in extract_mentions(message.get("text") or "")
-        if mention.status is not Status.CURRENT
-    ]
 
 
 def entities_in(message: dict[str, Any]) -> list[Entity]:
@@ -50,7 +40,7 @@ def entities_in(message: dict[str, Any]) -> list[Entity]:
             value = parse_location(text[start:]) or value
         found.append(Entity(entity=str(entity.get("entity")), value=value, text=span))
         starts.append(start if has_span else -1)
-    return without_excluded_spans(found, _excluded_spans(message), starts)
+    return without_excluded_spans(found, excluded_spans(message), starts)
 
 
 def session_entities(tracker: Tracker) -> list[Entity]:
@@ -66,18 +56,10 @@ def latest_intent(tracker: Tracker) -> str:
 
 
 def session_findings(tracker: Tracker) -> list[Finding]:
-    """Red-flag findings from every message of the session, as the NLU annotator stored them.
-
-    A message that skipped NLU (e.g. a `/intent` payload) has none stored and is screened here.
-    """
-    findings: list[Finding] = []
-    for event in session_user_events(tracker):
-        stored = (event.get("parse_data") or {}).get("triage")
-        if stored is not None:
-            findings.extend(Finding(**finding) for finding in stored.get("findings", []))
-        elif (event.get("text") or "").strip():
-            findings.extend(extract_findings(event["text"]))
-    return findings
+    """Red-flag findings from every message of the session, as the NLU annotator stored them."""
+    return messages_findings(
+        event.get("parse_data") or {"text": event.get("text")} for event in session_user_events(tracker)
+    )
 
 
 def session_assessment(tracker: Tracker, known_findings: Iterable[Finding] = ()) -> Assessment:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
+import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -27,22 +27,22 @@ def _export_responses(args: argparse.Namespace) -> int:
     return 0
 
 
-def _runtime_config(args: argparse.Namespace) -> int:
-    from bot.runtime_config import ConfigError, write_runtime_files
+def _serve(args: argparse.Namespace) -> int:
+    from bot.serve import main as serve_main
+
+    return serve_main()
+
+
+def _health(args: argparse.Namespace) -> int:
+    from bot.serve import health_report
 
     try:
-        written = write_runtime_files(Path(args.var_dir))
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    # Shell-friendly: scripts/run.sh evaluates these lines.
-    print(f"ENDPOINTS_FILE={shlex.quote(written['endpoints'])}")
-    print(f"CREDENTIALS_FILE={shlex.quote(written['credentials'])}")
-    print(f"AUTH_TOKEN={shlex.quote(written['token'])}")
-    print(f"AUTH_TOKEN_SOURCE={shlex.quote(written['token_source'])}")
-    print(f"TRACKER_STORE={shlex.quote(written['tracker_store'])}")
-    print(f"LOCK_STORE={shlex.quote(written['lock_store'])}")
-    return 0
+        report = health_report(args.port)
+    except OSError as error:
+        print(json.dumps({"status": "down", "error": f"nothing answers on port {args.port}: {error}"}))
+        return 1
+    print(json.dumps(report, indent=2))
+    return 0 if report.get("status") == "ok" else 1
 
 
 def _triage(args: argparse.Namespace) -> int:
@@ -91,11 +91,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_cmd.add_argument("path", nargs="?", default=str(PROJECT_ROOT / "data" / "nlu" / "responses.yml"))
     export_cmd.set_defaults(handler=_export_responses)
-    runtime_cmd = commands.add_parser(
-        "runtime-config", help="write var/endpoints.runtime.yml and credentials from the environment"
+    serve_cmd = commands.add_parser(
+        "serve", help="run the action server and Rasa under a supervisor that restarts them (make run)"
     )
-    runtime_cmd.add_argument("--var-dir", default=str(PROJECT_ROOT / "var"))
-    runtime_cmd.set_defaults(handler=_runtime_config)
+    serve_cmd.set_defaults(handler=_serve)
+    health_cmd = commands.add_parser("health", help="ask a running `make run` which parts are up")
+    health_cmd.add_argument("--port", type=int, default=int(os.environ.get("HEALTH_PORT", "5056")))
+    health_cmd.set_defaults(handler=_health)
     triage_cmd = commands.add_parser(
         "triage", help='red-flag assessment as JSON for TEXT, or for JSON lines on stdin ({"text": ...})'
     )

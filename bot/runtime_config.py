@@ -15,6 +15,8 @@ from urllib.parse import unquote, urlparse
 import yaml
 
 ACTION_SERVER_URL = "http://127.0.0.1:5055/webhook"
+# Rasa's SQL tracker store that also writes each escalation to the audit table (bot/trackers).
+TRACKER_STORE_TYPE = "bot.trackers.audited_sql.AuditedSQLTrackerStore"
 
 
 class ConfigError(ValueError):
@@ -23,15 +25,15 @@ class ConfigError(ValueError):
 
 def tracker_store_config(database_url: Optional[str], var_dir: Path) -> dict[str, Any]:
     if not database_url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str(var_dir / "poplit-tracker.db")}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(var_dir / "poplit-tracker.db")}
     parsed = urlparse(database_url)
     scheme = parsed.scheme.split("+", 1)[0]
     if scheme == "sqlite":
-        return {"type": "SQL", "dialect": "sqlite", "db": unquote(parsed.path.lstrip("/")) or str(var_dir / "poplit-tracker.db")}
+        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": unquote(parsed.path.lstrip("/")) or str(var_dir / "poplit-tracker.db")}
     if scheme not in ("postgresql", "postgres"):
         raise ConfigError(f"DATABASE_URL must be sqlite:///PATH or postgresql://..., got scheme {parsed.scheme!r}")
     config: dict[str, Any] = {
-        "type": "SQL",
+        "type": TRACKER_STORE_TYPE,
         "dialect": "postgresql",
         "url": parsed.hostname or "127.0.0.1",
         "port": parsed.port or 5432,

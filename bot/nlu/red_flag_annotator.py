@@ -6,7 +6,6 @@ and combine findings across messages without screening a message twice.
 """
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,22 +16,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.triage import Status, assess, extract_mentions
-
-TRIAGE_KEY = "triage"
-
-
-def triage_annotation(text: str) -> Dict[str, Any]:
-    """The message's assessment plus its current findings and the spans that are not current
-    (negated, hypothetical, someone else's, past), so later steps need not screen it again."""
-    mentions = extract_mentions(text)
-    findings = [mention.finding for mention in mentions if mention.status is Status.CURRENT]
-    excluded = [[mention.finding.start, mention.finding.end] for mention in mentions if mention.status is not Status.CURRENT]
-    return {
-        **assess(findings).to_dict(),
-        "findings": [asdict(finding) for finding in findings],
-        "excluded_spans": excluded,
-    }
+from bot.triage import extract_mentions
+from bot.triage.annotation import TRIAGE_KEY, triage_annotation
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -1,12 +1,20 @@
-"""Makes an urgent or emergency finding interrupt whatever is going on, on the same turn.
+"""The safety net's dialogue side, all inside the Rasa process so it works without the action server.
 
-Rules cannot express "after any intent, in any form", and an active form would otherwise take the
-turn first, so this policy outranks RulePolicy: when the latest message is itself urgent or
-emergency, or it raised the conversation's triage level to urgent or above (a combination across
-messages), the next action is the escalation; after it, the assistant listens.
+On the first prediction after each message it brings `triage_level` (only ever rises) and
+`red_flags` (only ever grow) up to date from the findings the NLU annotator stored on every message
+of the session. When the message is itself urgent or emergency, or raises the session to urgent or
+above in combination with earlier messages, it interrupts whatever is going on (an active form
+included, hence a priority above RulePolicy's): the person gets the level's message with the
+emergency number and the words that were picked up, as domain responses filled from slots, and the
+escalation record goes on the tracker for the tracker store to write to the audit table
+(bot/trackers). Then the assistant listens.
+
+Loading the policy also installs the action server guard, so no other reply waits on a hung
+action server for long either.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -14,30 +22,46 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.escalation import escalation_for
 from bot.levels import TriageLevel, highest
+from bot.policies import action_server_guard
+from bot.settings import emergency_number
+from bot.triage import assess
+from bot.triage.annotation import message_findings, messages_findings
 
-ESCALATE = "action_escalate"
+ESCALATION_RESPONSE = "utter_escalation"
+EVIDENCE_RESPONSE = "utter_escalation_evidence"
 EXTRACT_SLOTS = "action_extract_slots"
 LEVEL_SLOT = "triage_level"
+RED_FLAGS_SLOT = "red_flags"
+MESSAGE_SLOT = "escalation_message"
+EVIDENCE_SLOT = "escalation_evidence"
+RECORD_SLOT = "escalation"
 
 
-def _level_before_latest_message(tracker: DialogueStateTracker) -> TriageLevel:
-    level: Optional[str] = None
-    seen_latest_user = False
+@dataclass(frozen=True)
+class SafetyStep:
+    """The action the safety net needs next (None: leave it to the other policies) and the events
+    that go with it; the events are applied whichever policy wins."""
+
+    action: Optional[str] = None
+    events: List[Event] = field(default_factory=list)
+
+
+def _session_messages(tracker: DialogueStateTracker) -> List[UserUttered]:
+    messages: List[UserUttered] = []
     for event in reversed(tracker.events):
-        if isinstance(event, UserUttered) and not seen_latest_user:
-            seen_latest_user = True
-            continue
-        if seen_latest_user and isinstance(event, SlotSet) and event.key == LEVEL_SLOT:
-            level = event.value
+        if isinstance(event, SessionStarted):
             break
-    return highest(level)
+        if isinstance(event, UserUttered):
+            messages.append(event)
+    return list(reversed(messages))
 
 
 def _actions_since_latest_message(tracker: DialogueStateTracker) -> List[str]:
@@ -50,17 +74,52 @@ def _actions_since_latest_message(tracker: DialogueStateTracker) -> List[str]:
     return list(reversed(names))
 
 
-def next_safety_action(tracker: DialogueStateTracker) -> Optional[str]:
-    """action_escalate when this turn needs it, action_listen right after it, else None."""
+def _parse_data(message: UserUttered) -> Dict[str, Any]:
+    return {"text": message.text, **(message.parse_data or {})}
+
+
+def _after_escalation(tracker: DialogueStateTracker, last_action: str) -> Optional[str]:
+    if last_action == ESCALATION_RESPONSE and tracker.get_slot(EVIDENCE_SLOT):
+        return EVIDENCE_RESPONSE
+    if last_action in (ESCALATION_RESPONSE, EVIDENCE_RESPONSE):
+        return ACTION_LISTEN_NAME
+    return None
+
+
+def next_safety_step(tracker: DialogueStateTracker) -> SafetyStep:
     actions = _actions_since_latest_message(tracker)
     if actions:
-        return ACTION_LISTEN_NAME if actions[-1] == ESCALATE else None
-    message_level = highest(((tracker.latest_message.parse_data or {}).get("triage") or {}).get("level"))
-    level_now = highest(tracker.get_slot(LEVEL_SLOT))
-    rose_to_urgent = level_now >= TriageLevel.URGENT and level_now > _level_before_latest_message(tracker)
-    if message_level >= TriageLevel.URGENT or rose_to_urgent:
-        return ESCALATE
-    return None
+        return SafetyStep(_after_escalation(tracker, actions[-1]))
+    messages = _session_messages(tracker)
+    if not messages:
+        return SafetyStep()
+    latest = _parse_data(messages[-1])
+    assessment = assess(messages_findings(_parse_data(message) for message in messages))
+    level_before = highest(tracker.get_slot(LEVEL_SLOT))
+    level = highest(assessment.level, level_before)
+    red_flags = list(tracker.get_slot(RED_FLAGS_SLOT) or [])
+    red_flags += [rule_id for rule_id in assessment.rule_ids if rule_id not in red_flags]
+
+    events: List[Event] = []
+    if level.value != tracker.get_slot(LEVEL_SLOT):
+        events.append(SlotSet(LEVEL_SLOT, level.value))
+    if red_flags != list(tracker.get_slot(RED_FLAGS_SLOT) or []):
+        events.append(SlotSet(RED_FLAGS_SLOT, red_flags))
+
+    message_is_serious = assess(message_findings(latest)).level >= TriageLevel.URGENT
+    session_rose_to_serious = level >= TriageLevel.URGENT and level > level_before
+    if not (message_is_serious or session_rose_to_serious):
+        return SafetyStep(None, events)
+
+    escalation = escalation_for(assessment, level, tracker.sender_id, latest.get("text") or "", emergency_number())
+    events += [
+        SlotSet(MESSAGE_SLOT, escalation.message),
+        SlotSet(EVIDENCE_SLOT, escalation.evidence_sentence or None),
+        SlotSet(RECORD_SLOT, escalation.record.to_dict()),
+    ]
+    if tracker.active_loop_name:
+        events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
+    return SafetyStep(ESCALATION_RESPONSE, events)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
@@ -91,11 +150,11 @@ class RedFlagPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        action = next_safety_action(tracker)
-        if action is None:
-            return self._prediction(probabilities)
-        probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities, is_no_user_prediction=True)
+        step = next_safety_step(tracker)
+        if step.action is None:
+            return self._prediction(probabilities, events=step.events)
+        probabilities[domain.index_for_action(step.action)] = 1.0
+        return self._prediction(probabilities, events=step.events, is_no_user_prediction=True)
 
     @classmethod
     def load(
@@ -106,4 +165,5 @@ class RedFlagPolicy(Policy):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "RedFlagPolicy":
+        action_server_guard.install()
         return cls(config, model_storage, resource, execution_context)

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.store.database import StoreUnavailable
 from bot.store.tables import triage_escalations
@@ -27,6 +27,21 @@ class EscalationRecord:
     ruleset_version: str
     message_text: str
     created_at: datetime = datetime.fromtimestamp(0, timezone.utc)
+    escalation_id: Optional[str] = None  # records written before ids existed have none
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "EscalationRecord":
+        """The inverse of to_dict (e.g. a record carried on the tracker as a slot value)."""
+        return cls(
+            conversation_id=str(data["conversation_id"]),
+            level=str(data["level"]),
+            rule_ids=tuple(data["rule_ids"]),
+            evidence=tuple(data["evidence"]),
+            ruleset_version=str(data["ruleset_version"]),
+            message_text=str(data["message_text"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            escalation_id=data.get("escalation_id"),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         record = asdict(self)
@@ -42,18 +57,23 @@ def _append_to_fallback(record: EscalationRecord, fallback_file: Path) -> None:
         handle.write(json.dumps(record.to_dict(), sort_keys=True) + "\n")
 
 
-def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: Optional[Path] = None) -> None:
-    """Writes the record; if the database fails, appends it to `fallback_file` and raises StoreUnavailable.
+def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: Optional[Path] = None) -> bool:
+    """Writes the record and returns True, or False when a record with its escalation id is already
+    stored (so writing it again never doubles it). If the database fails, appends the record to
+    `fallback_file` and raises StoreUnavailable.
 
-    The structured log line is written either way, so an escalation is never lost silently.
+    A structured log line is written for every new record, stored or not, so an escalation is never
+    lost silently.
     """
     if record.created_at.timestamp() == 0:
         record = EscalationRecord(**{**record.__dict__, "created_at": datetime.now(timezone.utc)})
-    logger.warning("triage escalation %s", json.dumps(record.to_dict(), sort_keys=True))
     try:
+        if record.escalation_id is not None and _is_stored(engine, record.escalation_id):
+            return False
         with engine.begin() as connection:
             connection.execute(
                 triage_escalations.insert().values(
+                    escalation_id=record.escalation_id,
                     conversation_id=record.conversation_id,
                     created_at=record.created_at,
                     level=record.level,
@@ -63,10 +83,23 @@ def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: O
                     message_text=record.message_text,
                 )
             )
+    except IntegrityError:
+        if record.escalation_id is None or not _is_stored(engine, record.escalation_id):
+            raise
+        return False  # another writer stored it between the check and the insert
     except SQLAlchemyError as error:
+        logger.warning("triage escalation (not stored) %s", json.dumps(record.to_dict(), sort_keys=True))
         if fallback_file is not None:
             _append_to_fallback(record, fallback_file)
         raise StoreUnavailable(f"escalation not written to the database: {error.__class__.__name__}") from error
+    logger.warning("triage escalation %s", json.dumps(record.to_dict(), sort_keys=True))
+    return True
+
+
+def _is_stored(engine: Engine, escalation_id: str) -> bool:
+    query = select(triage_escalations.c.id).where(triage_escalations.c.escalation_id == escalation_id)
+    with engine.connect() as connection:
+        return connection.execute(query).first() is not None
 
 
 def list_escalations(engine: Engine, conversation_id: Optional[str] = None) -> list[EscalationRecord]:
@@ -83,15 +116,16 @@ def list_escalations(engine: Engine, conversation_id: Optional[str] = None) -> l
             evidence=tuple(json.loads(row["evidence"])),
             ruleset_version=row["ruleset_version"],
             message_text=row["message_text"],
+            escalation_id=row["escalation_id"],
             created_at=row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=timezone.utc),
         )
         for row in rows
     ]
 
 
-def save_escalation(record: EscalationRecord, url: str, fallback_file: Path) -> None:
-    """Opens the store and writes the record; whatever fails, the record ends up in `fallback_file`
-    and StoreUnavailable is raised."""
+def save_escalation(record: EscalationRecord, url: str, fallback_file: Path) -> bool:
+    """Opens the store and writes the record (False: it was already stored); whatever fails, the
+    record ends up in `fallback_file` and StoreUnavailable is raised."""
     from bot.store.database import open_store
 
     try:
@@ -99,4 +133,4 @@ def save_escalation(record: EscalationRecord, url: str, fallback_file: Path) -> 
     except SQLAlchemyError as error:
         _append_to_fallback(record, fallback_file)
         raise StoreUnavailable(f"escalation store unreachable: {error.__class__.__name__}") from error
-    record_escalation(engine, record, fallback_file)
+    return record_escalation(engine, record, fallback_file)

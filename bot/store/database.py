@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Optional
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 from bot.settings import var_dir
@@ -34,4 +34,20 @@ def open_store(url: str) -> Engine:
     """An engine with Poplit's tables created; cached per URL."""
     engine = create_engine(url, pool_pre_ping=True, future=True)
     metadata.create_all(engine)
+    _add_escalation_id(engine)
     return engine
+
+
+def _add_escalation_id(engine: Engine) -> None:
+    """Audit tables made before escalation ids existed get the column (and its unique index).
+
+    A stopgap until the store's schema moves under migrations with the check-ins work.
+    """
+    columns = {column["name"] for column in inspect(engine).get_columns("triage_escalations")}
+    if "escalation_id" in columns:
+        return
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE triage_escalations ADD COLUMN escalation_id VARCHAR(64)"))
+        connection.execute(
+            text("CREATE UNIQUE INDEX ix_triage_escalations_escalation_id ON triage_escalations (escalation_id)")
+        )

@@ -9,6 +9,8 @@ triage_escalations = Table(
     "triage_escalations",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    # Chosen when the escalation is decided; unique, so a record written twice is stored once.
+    Column("escalation_id", String(64), nullable=True, unique=True),
     Column("conversation_id", String(255), nullable=False, index=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("level", String(32), nullable=False),

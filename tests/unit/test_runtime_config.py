@@ -3,12 +3,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.runtime_config import ConfigError, credentials_config, endpoints_config, write_runtime_files
+from bot.runtime_config import TRACKER_STORE_TYPE, ConfigError, credentials_config, endpoints_config, write_runtime_files
 
 
 def test_defaults_are_sqlite_under_var_and_no_lock_store(tmp_path: Path) -> None:
     config = endpoints_config({}, tmp_path)
-    assert config["tracker_store"] == {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "poplit-tracker.db")}
+    assert config["tracker_store"] == {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": str(tmp_path / "poplit-tracker.db")}
     assert "lock_store" not in config
 
 
@@ -17,7 +17,7 @@ def test_postgres_and_redis_urls_are_translated(tmp_path: Path) -> None:
         {"DATABASE_URL": "postgresql://poplit:s%40cret@db.local:5433/poplit", "REDIS_URL": "redis://127.0.0.1:6380/2"}, tmp_path
     )
     assert config["tracker_store"] == {
-        "type": "SQL", "dialect": "postgresql", "url": "db.local", "port": 5433, "db": "poplit",
+        "type": TRACKER_STORE_TYPE, "dialect": "postgresql", "url": "db.local", "port": 5433, "db": "poplit",
         "username": "poplit", "password": "s@cret",
     }
     assert config["lock_store"]["port"] == 6380 and config["lock_store"]["db"] == 2

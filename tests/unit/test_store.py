@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.store import EscalationRecord, StoreUnavailable, list_escalations, open_store, record_escalation, save_escalation
 from tests.support.databases import fresh_postgres_database
@@ -36,6 +37,32 @@ def test_escalation_round_trip(store_url: str) -> None:
     assert stored[0].created_at.tzinfo is not None
     assert len(list_escalations(engine)) == 2
     engine.dispose()
+    open_store.cache_clear()
+
+
+def test_a_record_written_twice_is_stored_once(store_url: str) -> None:
+    engine = open_store(store_url)
+    record = EscalationRecord(**{**RECORD.__dict__, "escalation_id": "e-1"})
+    assert record_escalation(engine, record) is True
+    assert record_escalation(engine, record) is False
+    assert [stored.escalation_id for stored in list_escalations(engine)] == ["e-1"]
+    engine.dispose()
+    open_store.cache_clear()
+
+
+def test_an_audit_table_from_before_escalation_ids_is_upgraded(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "CREATE TABLE triage_escalations (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL, "
+            "created_at DATETIME NOT NULL, level VARCHAR(32) NOT NULL, rule_ids TEXT NOT NULL, evidence TEXT NOT NULL, "
+            "ruleset_version VARCHAR(64) NOT NULL, message_text TEXT NOT NULL)"
+        ))
+    upgraded = open_store(url)
+    record = EscalationRecord(**{**RECORD.__dict__, "escalation_id": "e-2"})
+    assert record_escalation(upgraded, record) and not record_escalation(upgraded, record)
+    upgraded.dispose()
     open_store.cache_clear()
 
 

@@ -1,0 +1,179 @@
+"""`make run`: the action server and Rasa under one supervisor, a health check, and the banner.
+
+Settings come from the environment (see README): RASA_HOST, RASA_PORT, ACTIONS_PORT, HEALTH_PORT,
+VAR_DIR, MODEL, VENV, plus everything bot/runtime_config.py reads (DATABASE_URL, REDIS_URL,
+RASA_AUTH_TOKEN, channel credentials).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from aiohttp import web
+
+from bot.runtime_config import ConfigError, write_runtime_files
+from bot.supervisor import ServiceSpec, StartupError, Supervisor
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ACTIONS_SILENT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    rasa_host: str
+    rasa_port: int
+    actions_port: int
+    health_port: int
+    var_dir: Path
+    model: Path
+    venv: Path
+    actions_silent_seconds: Optional[float]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "ServeSettings":
+        silent = env.get("POPLIT_RESTART_SILENT_ACTIONS_SECONDS", str(DEFAULT_ACTIONS_SILENT_SECONDS)).strip()
+        return cls(
+            rasa_host=env.get("RASA_HOST", "127.0.0.1"),
+            rasa_port=int(env.get("RASA_PORT", "5005")),
+            actions_port=int(env.get("ACTIONS_PORT", "5055")),
+            health_port=int(env.get("HEALTH_PORT", "5056")),
+            var_dir=Path(env.get("VAR_DIR", str(PROJECT_ROOT / "var"))),
+            model=Path(env.get("MODEL", str(PROJECT_ROOT / "models" / "poplit.tar.gz"))),
+            venv=Path(env.get("VENV", str(PROJECT_ROOT / ".venv"))),
+            actions_silent_seconds=float(silent) if silent not in ("", "0", "off") else None,
+        )
+
+
+def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapping[str, str]) -> list[ServiceSpec]:
+    base_env = {
+        **env,
+        "VAR_DIR": str(settings.var_dir),
+        "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        "ACTION_SERVER_URL": env.get("ACTION_SERVER_URL", f"http://127.0.0.1:{settings.actions_port}/webhook"),
+    }
+    rasa_bin = str(settings.venv / "bin" / "rasa")
+    log_dir = settings.var_dir / "log"
+    actions = ServiceSpec(
+        name="actions",
+        argv=[rasa_bin, "run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
+        env={**base_env, "SANIC_HOST": "127.0.0.1"},
+        log_file=log_dir / "actions.log",
+        ready_url=f"http://127.0.0.1:{settings.actions_port}/health",
+        restart_when_silent_seconds=settings.actions_silent_seconds,
+    )
+    rasa = ServiceSpec(
+        name="rasa",
+        argv=[
+            rasa_bin, "run", "--model", str(settings.model), "--enable-api", "--auth-token", runtime["token"],
+            "--interface", settings.rasa_host, "--port", str(settings.rasa_port), "--cors", "*",
+            "--endpoints", runtime["endpoints"], "--credentials", runtime["credentials"],
+        ],
+        env=base_env,
+        log_file=log_dir / "rasa.log",
+        ready_url=f"http://{settings.rasa_host}:{settings.rasa_port}/",
+    )
+    return [actions, rasa]
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def banner(settings: ServeSettings, runtime: Mapping[str, str], health: Mapping[str, Any]) -> str:
+    host, port = settings.rasa_host, settings.rasa_port
+    parts = ", ".join(f"{name} {state['status']}" for name, state in health["services"].items())
+    return f"""
+Poplit is running.
+  Chat over REST:  curl -s -X POST http://{host}:{port}/webhooks/rest/webhook \\
+                     -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "hi"}}'
+  Socket.IO:       http://{host}:{port}/socket.io (events user_uttered / bot_uttered)
+  HTTP API token:  from {runtime['token_source']}
+                   e.g. curl -s "http://{host}:{port}/conversations/me/tracker?token=$(cat {settings.var_dir}/rasa-auth-token)"
+  Health:          http://127.0.0.1:{settings.health_port}/health ({parts})
+  Tracker store:   {runtime['tracker_store']}; lock store: {runtime['lock_store']}
+  Logs:            {settings.var_dir}/log/rasa.log, {settings.var_dir}/log/actions.log
+  A server that crashes is restarted; Ctrl-C stops everything.
+Press Ctrl-C to stop."""
+
+
+async def _health_app(supervisor: Supervisor, port: int) -> web.AppRunner:
+    async def health(_: web.Request) -> web.Response:
+        report = supervisor.health()
+        return web.json_response(report, status=200 if report["status"] == "ok" else 503)
+
+    app = web.Application()
+    app.router.add_get("/health", health)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    return runner
+
+
+async def serve(env: Mapping[str, str]) -> int:
+    settings = ServeSettings.from_env(env)
+    if not settings.model.exists():
+        print(f"error: no trained model at {settings.model}; run 'make train' first", file=sys.stderr)
+        return 1
+    for name, host, port in (("Rasa", settings.rasa_host, settings.rasa_port), ("action server", "127.0.0.1", settings.actions_port), ("health check", "127.0.0.1", settings.health_port)):
+        if not _port_is_free(host, port):
+            print(f"error: port {port} for the {name} is in use (is Poplit already running?)", file=sys.stderr)
+            return 1
+    try:
+        runtime = write_runtime_files(settings.var_dir, env)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with Supervisor(service_specs(settings, runtime, env)) as supervisor:
+        runner = await _health_app(supervisor, settings.health_port)
+        try:
+            starting = asyncio.create_task(supervisor.start())
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait({starting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if stop.is_set():
+                starting.cancel()
+                return 0
+            stopped.cancel()
+            try:
+                starting.result()
+            except StartupError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+            print(banner(settings, runtime, supervisor.health()), flush=True)
+            await supervisor.watch(stop)
+        finally:
+            await runner.cleanup()
+    return 0
+
+
+def main(env: Optional[Mapping[str, str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stdout)
+    return asyncio.run(serve(dict(os.environ if env is None else env)))
+
+
+def health_report(port: int) -> dict[str, Any]:
+    """What the health check of a running `make run` says (for `python -m bot health`)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=3) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return json.loads(error.read())

@@ -1,0 +1,1 @@
+"""Rasa tracker stores for Poplit (adapters: the only Rasa code here)."""

@@ -1,0 +1,52 @@
+"""Rasa's SQL tracker store, plus the escalation audit written from the Rasa process.
+
+RedFlagPolicy puts each escalation's record on the tracker (the `escalation` slot) on the turn it
+happens. Saving the turn writes that record to the audit table, so the audit needs neither the
+action server nor anything else to be up. Each record carries its own id and the table keeps one
+row per id, so saving a turn again never doubles it; if the audit database is down, the record goes
+to the fallback file (and the structured log) and the conversation carries on.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Iterator
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import var_dir
+from bot.store import EscalationRecord, StoreUnavailable, database_url, save_escalation
+
+logger = logging.getLogger(__name__)
+
+RECORD_SLOT = "escalation"
+
+
+def escalations_this_turn(tracker: DialogueStateTracker) -> Iterator[EscalationRecord]:
+    """Records set on the tracker since the person's latest message."""
+    found: list[EscalationRecord] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, SlotSet) and event.key == RECORD_SLOT and isinstance(event.value, dict):
+            found.append(EscalationRecord.from_dict(event.value))
+    return reversed(found)
+
+
+def write_escalation(record: EscalationRecord) -> None:
+    try:
+        save_escalation(record, database_url(), var_dir() / "escalations-unsaved.jsonl")
+    except StoreUnavailable as error:
+        logger.error("escalation for %s kept in the fallback file: %s", record.conversation_id, error)
+    except Exception:  # a misconfigured store must not cost the person their conversation
+        logger.exception("escalation for %s could not be recorded", record.conversation_id)
+
+
+class AuditedSQLTrackerStore(SQLTrackerStore):
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        for record in escalations_this_turn(tracker):
+            # In a worker thread: a slow audit database must not hold up other conversations.
+            await asyncio.to_thread(write_escalation, record)
+        await super().save(tracker)
