@@ -53,12 +53,7 @@ class ServeSettings:
 
 
 def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapping[str, str]) -> list[ServiceSpec]:
-    base_env = {
-        **env,
-        "VAR_DIR": str(settings.var_dir),
-        "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-        "ACTION_SERVER_URL": env.get("ACTION_SERVER_URL", f"http://127.0.0.1:{settings.actions_port}/webhook"),
-    }
+    base_env = {**env, "VAR_DIR": str(settings.var_dir), "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     rasa_bin = str(settings.venv / "bin" / "rasa")
     log_dir = settings.var_dir / "log"
     actions = ServiceSpec(
@@ -124,6 +119,8 @@ async def _health_app(supervisor: Supervisor, port: int) -> web.AppRunner:
 
 async def serve(env: Mapping[str, str]) -> int:
     settings = ServeSettings.from_env(env)
+    # Rasa finds the action server through the endpoints file written from this.
+    env = {"ACTION_SERVER_URL": f"http://127.0.0.1:{settings.actions_port}/webhook", **env}
     if not settings.model.exists():
         print(f"error: no trained model at {settings.model}; run 'make train' first", file=sys.stderr)
         return 1

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +30,29 @@ class RunningAssistant:
     var_dir: Path
     process: subprocess.Popen
     startup_seconds: float
+    health_port: int = 0
+
+    def health(self) -> dict[str, Any]:
+        """The supervisor's report (bot/serve.py): which servers are up, their pids and restarts."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/health", timeout=5) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:  # 503 while a part is down, with the same report
+            return json.loads(error.read())
+
+    def service_pid(self, name: str) -> int:
+        pid = self.health()["services"][name]["pid"]
+        assert pid, f"{name} is not running: {self.health()}"
+        return int(pid)
+
+    def wait_until_up(self, name: str, timeout: float = 60) -> float:
+        """Seconds until the supervisor reports `name` up."""
+        started = time.monotonic()
+        while self.health()["services"][name]["status"] != "up":
+            if time.monotonic() - started > timeout:
+                raise AssertionError(f"{name} not up after {timeout} s: {self.health()}")
+            time.sleep(0.1)
+        return time.monotonic() - started
 
     def post_json(self, path: str, payload: Any, timeout: float = 30) -> Any:
         request = urllib.request.Request(
@@ -75,13 +99,14 @@ class RunningAssistant:
 def running_assistant(
     var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240
 ) -> Iterator[RunningAssistant]:
-    rasa_port, actions_port = free_port(), free_port()
+    rasa_port, actions_port, health_port = free_port(), free_port(), free_port()
     token = "test-token-" + str(os.getpid())
     process_env = {
         **os.environ,
         "VAR_DIR": str(var_dir),
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(actions_port),
+        "HEALTH_PORT": str(health_port),
         "RASA_AUTH_TOKEN": token,
         **(env or {}),
     }
@@ -112,6 +137,7 @@ def running_assistant(
         var_dir=var_dir,
         process=process,
         startup_seconds=time.monotonic() - started,
+        health_port=health_port,
     )
     try:
         yield assistant
