@@ -12,7 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The machine's pip config adds local indexes that are not there; keep pip's output readable.
 PIP := $(VENV)/bin/pip --disable-pip-version-check
 
-.PHONY: help venv spacy train run test test-unit bench eval-triage validate clean
+.PHONY: help venv spacy train run test test-unit bench eval-triage eval-conversations validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  print latency, start-up, training time and memory figures"
 	@echo "make train  train the model if data or config changed"
 	@echo "make eval-triage  red-flag vignettes through the engine and the running assistant"
+	@echo "make eval-conversations  scripted conversations (tests/conversations) through the running assistant"
 
 $(VENV)/.installed: requirements.txt scripts/find_python.sh
 	@python_bin="$$(scripts/find_python.sh)" || exit 1; \
@@ -66,6 +67,9 @@ eval-triage: $(MODEL)
 	$(PY) -m tests.triage.compare_negation
 	$(PY) -m tests.triage.evaluate
 	@if [ -f tests/triage/vignettes_blind.yml ]; then $(PY) -m tests.triage.evaluate --vignettes tests/triage/vignettes_blind.yml; fi
+
+eval-conversations: $(MODEL)
+	$(PY) -m tests.conversations.runner
 
 clean:
 	rm -rf models results var/spacy
