@@ -12,10 +12,11 @@ from bot.triage.extract import Finding, Mention, extract_findings, extract_menti
 from bot.triage.profile_findings import findings_from_profile
 from bot.triage.rules import Rule, RuleSet, RuleSetError, load_rules
 from bot.triage.scope import Status
-from bot.triage.vocabulary import FINDINGS
+from bot.triage.vocabulary import FINDINGS, INTAKE_FACTS
 
 __all__ = [
     "FINDINGS",
+    "INTAKE_FACTS",
     "RULESET_VERSION",
     "Assessment",
     "Finding",

@@ -13,12 +13,15 @@ from typing import Any
 from bot.triage.assess import assess
 from bot.triage.extract import Finding, extract_findings, extract_mentions
 from bot.triage.scope import Status
+from bot.triage.vocabulary import INTAKE_FACTS
 
 TRIAGE_KEY = "triage"
 
 
 def triage_annotation(text: str) -> dict[str, Any]:
-    mentions = extract_mentions(text)
+    # Red flags only: the intake facts (where it hurts, how it began) are read by the intake itself;
+    # as excluded spans they would also drop the NLU's location entities, which the intake still uses.
+    mentions = [mention for mention in extract_mentions(text) if mention.finding.name not in INTAKE_FACTS]
     findings = [mention.finding for mention in mentions if mention.status is Status.CURRENT]
     excluded = [[mention.finding.start, mention.finding.end] for mention in mentions if mention.status is not Status.CURRENT]
     return {
@@ -35,7 +38,7 @@ def message_findings(parse_data: Mapping[str, Any]) -> list[Finding]:
     if stored is not None:
         return [Finding(**finding) for finding in stored.get("findings", [])]
     text = parse_data.get("text") or ""
-    return extract_findings(text) if text.strip() else []
+    return [finding for finding in extract_findings(text) if finding.name not in INTAKE_FACTS] if text.strip() else []
 
 
 def messages_findings(messages: Iterable[Mapping[str, Any]]) -> list[Finding]:
@@ -50,5 +53,5 @@ def excluded_spans(parse_data: Mapping[str, Any]) -> list[tuple[int, int]]:
     return [
         (mention.finding.start, mention.finding.end)
         for mention in extract_mentions(parse_data.get("text") or "")
-        if mention.status is not Status.CURRENT
+        if mention.status is not Status.CURRENT and mention.finding.name not in INTAKE_FACTS
     ]

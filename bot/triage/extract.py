@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 from bot.triage.numbers import find_ages, find_pain_scores
 from bot.triage.pipeline import CompiledLexicon, get_compiled_lexicon, make_doc
 from bot.triage.scope import DocScope, Status, TokenSpan
+from bot.triage.vocabulary import INTAKE_FACTS
 
 AGE_THRESHOLD = 55  # Ottawa knee rule: age 55 or over
 
@@ -90,12 +91,18 @@ def extract_mentions(text: str) -> list[Mention]:
     candidates = [
         c for c in candidates if not any(c.span[0] < i[1] and i[0] < c.span[1] for i in ignored.get(c.name, ()))
     ]
+    # Every reading of a red-flag phrase, also the longer ones dropped below: "can't even manage
+    # three steps" is kept as "manage three steps", but its "n't" still belongs to the phrase.
+    phrase_spans = [c.span for c in candidates if c.name not in INTAKE_FACTS]
     candidates = _drop_overridden(_keep_shortest_per_name(candidates), compiled)
     candidates += _numeric_candidates(text, doc)
     for spans in cues.values():
         spans.sort()
 
-    scope = DocScope(doc, compiled.lexicon, cues, [c.span for c in candidates])
+    # Intake facts ("walking fine", "no particular injury") take no part in other findings' scope,
+    # so reading them for the intake never changes a red flag.
+    finding_spans = [c.span for c in candidates if c.name not in INTAKE_FACTS]
+    scope = DocScope(doc, compiled.lexicon, cues, finding_spans, phrase_spans + finding_spans)
     mentions: list[Mention] = []
     for candidate in sorted(candidates, key=lambda c: (c.span, c.name)):
         tokens = doc[candidate.span[0]: candidate.span[1]]

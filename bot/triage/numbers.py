@@ -29,10 +29,18 @@ _OUT_OF_TEN = re.compile(rf"\b{_RANGE}\s*(?:/|out of|outta|over)\s*(?:10|ten)\b"
 # "the pain is a 9", "I'd rate it a 7-8", "pain level 8": needs a pain word in the same sentence.
 _AFTER_WORD = re.compile(
     rf"\b(?:pain|it|score|rate|rated|rating|level|scale)\b[^.?!\d]{{0,25}}?\b(?:is|at|of|as|about|around|a|an|like|"
-    rf"level|score)\s+(?:(?:an?|solid|good|strong|easy|definite|definitely|maybe|probably|roughly|about|around|"
-    rf"like|nearly|almost|over|at least)\s+){{0,3}}{_RANGE}\b{_NOT_A_SCORE}", re.IGNORECASE)
+    rf"level|score)\s+(?:(?:an?|solid|good|strong|easy|easily|definite|definitely|maybe|probably|roughly|about|"
+    rf"around|like|nearly|almost|over|at least)\s+){{0,3}}{_RANGE}\b{_NOT_A_SCORE}", re.IGNORECASE)
+# "yesterday a 2, today easily an 8", "now it's an 8": "a"/"an" and a bare number that ends its
+# phrase (a quantity goes on with its unit: "a 2 hour drive"), so no pain word is needed.
+_RATED_ALONE = re.compile(
+    rf"\ban?\s+(?:(?:solid|good|strong|easy|easily|definite|maybe|probably|roughly|about|around|like|nearly|"
+    rf"almost|at least)\s+){{0,2}}{_RANGE}(?=\s*(?:[.,;:!?)]|$|(?:now|today|tonight|yesterday|currently|again|"
+    rf"at the moment|right now|most days|this|last|but|then|when|after|before)\b))", re.IGNORECASE)
 # "a 9 on the pain scale"
 _ON_SCALE = re.compile(rf"\b{_RANGE}\s+on\s+(?:the|a)\s+(?:pain\s+)?scale", re.IGNORECASE)
+# "on a scale of 1-10", "0 to 10": the scale itself, not a score.
+_SCALE_ENDS = ({0.0, 1.0}, 10.0)
 _PAIN_CONTEXT = re.compile(r"\b(?:pain\w*|hurt\w*|ach\w*|sore\w*|rate|rated|rating|score|scale|level)\b|/\s*10", re.IGNORECASE)
 
 _AGE_PATTERNS = (
@@ -68,14 +76,16 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 def find_pain_scores(text: str) -> list[NumberSpan]:
     """Every pain score out of ten in the text; a range counts as its top end, over ten as ten."""
     found: list[NumberSpan] = []
-    for pattern in (_OUT_OF_TEN, _ON_SCALE, _AFTER_WORD):
+    for pattern in (_OUT_OF_TEN, _ON_SCALE, _AFTER_WORD, _RATED_ALONE):
         for match in pattern.finditer(text):
             start, end = match.start(1), match.end()
             if any(start < other.end and other.start < end for other in found):
                 continue
+            numbers = [_to_number(group) for group in match.groups() if group]
+            if len(numbers) == 2 and numbers[0] in _SCALE_ENDS[0] and numbers[1] == _SCALE_ENDS[1]:
+                continue
             if pattern is _AFTER_WORD and not _PAIN_CONTEXT.search(_sentence_around(text, start, end)):
                 continue
-            numbers = [_to_number(group) for group in match.groups() if group]
             score = max(numbers)
             if pattern is _OUT_OF_TEN:
                 score = min(score, 10.0)

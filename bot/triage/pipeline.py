@@ -31,7 +31,7 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 CUE_KINDS = (
     "negation", "negation_after", "pseudo", "hypothetical", "conditional", "modal",
     "generic_question", "open_question", "recurrence", "other_person", "self", "past_remote", "resolved", "present",
-    "ongoing",
+    "recent", "same_now", "ongoing",
 )
 _MACRO = re.compile(r"<([A-Z_]+)>")
 _GAP = re.compile(r"^~(\d)$")
@@ -55,6 +55,7 @@ class Lexicon:
     question_starts: frozenset[str]
     gap_stops: frozenset[str]
     answer_negations: frozenset[str]
+    back_references: frozenset[str]
 
 
 @Language.component("poplit_lowercase_lemmas")
@@ -132,6 +133,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         question_starts=frozenset(clauses.get("question_starts") or ()),
         gap_stops=frozenset(clauses.get("gap_stops") or ()),
         answer_negations=frozenset(clauses.get("answer_negations") or ()),
+        back_references=frozenset(clauses.get("back_references") or ()),
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from bot.levels import TriageLevel
-from bot.triage.vocabulary import FINDINGS, VALUED_FINDINGS
+from bot.triage.vocabulary import FINDINGS, INTAKE_FACTS, VALUED_FINDINGS
 
 RULES_PATH = Path(__file__).with_name("rules.yml")
 _RULE_KEYS = {"id", "level", "criteria", "source", "when"}
@@ -91,6 +91,9 @@ def _parse_condition(node: Any, where: str) -> Condition:
     if isinstance(node, str):
         if node not in FINDINGS:
             raise RuleSetError(f"{where}: unknown finding {node!r}")
+        if node in INTAKE_FACTS:
+            # Where it hurts or how it began is read for the intake; it is no red flag by itself.
+            raise RuleSetError(f"{where}: {node!r} is an intake fact, which no rule may test")
         return FindingPresent(node)
     if not isinstance(node, dict) or len(node) != 1:
         raise RuleSetError(f"{where}: a condition is a finding name or one of {{all: [...]}}, {{any: [...]}}, "

@@ -3,6 +3,11 @@
 Own NegEx/ConText-style rules over spaCy sentences (no parser is available): a cue acts on a
 mention in the same clause, and clauses are cut at "but"-like words, and at a comma or "and" that
 opens a new subject. Cue lists live in lexicon.yml so a clinician can read and extend them.
+
+Time markers (present, recent, resolved, remote) date a mention; the nearest one in its clause
+decides, and which of them put it in the past depends on the finding's kind (FindingKind): "last
+night" leaves a swelling current but makes "9/10" yesterday's score. A clause that refers back
+("..., it's been fine for years") dates the clause before it too.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from enum import Enum
 from spacy.tokens import Doc
 
 from bot.triage.pipeline import Lexicon
-from bot.triage.vocabulary import FINDINGS, FindingKind
+from bot.triage.vocabulary import FINDINGS, INTAKE_FACTS, FindingKind
 
 NEGATION_WINDOW = 6  # tokens after "no"/"not" that a negation reaches, as in NegEx
 NEGATION_AFTER_WINDOW = 3  # "swelling: none"
@@ -54,8 +59,12 @@ class DocScope:
     """Sentences, clauses and cues of one message, computed once and asked about each mention."""
 
     def __init__(self, doc: Doc, lexicon: Lexicon, cues: Mapping[str, Sequence[TokenSpan]],
-                 finding_spans: Sequence[TokenSpan]) -> None:
+                 finding_spans: Sequence[TokenSpan], phrase_spans: Sequence[TokenSpan] | None = None) -> None:
+        """`finding_spans` are the red-flag mentions (not the intake facts): a bare "no" after one
+        answers for it alone. `phrase_spans` (default: the same) are every reading of a red-flag
+        phrase, longer ones included: a negation inside one is part of the phrase."""
         self.doc = doc
+        self.lexicon = lexicon
         self.finding_spans = list(finding_spans)
         self.sentence_of = [0] * len(doc)
         self.questions: list[bool] = []
@@ -70,7 +79,10 @@ class DocScope:
             self.question_marks.append(has_mark)
             self.questions.append(opens_question or has_mark)
         self.negation_clause = self._clauses(lexicon, lexicon.strong_breaks | lexicon.weak_breaks)
-        self.past_clause = self._clauses(lexicon, lexicon.strong_breaks | {"and"})
+        # A time marker also stops at a comma that opens a new predicate, as a finding does ("hurt it
+        # in 2019, swells after every run"); negation does not, so "no swelling, redness or heat" holds.
+        finding_starts = frozenset(span[0] for span in finding_spans)
+        self.past_clause = self._clauses(lexicon, lexicon.strong_breaks | {"and"}, new_predicates=finding_starts)
         self.segment = self._clauses(lexicon, lexicon.strong_breaks, split_on_subject=False)
 
         pseudo = list(cues.get("pseudo", ()))
@@ -78,9 +90,17 @@ class DocScope:
             blockers = list(pseudo) + list(extra_blockers)
             return [span for span in cues.get(kind, ()) if not any(_overlaps(span, b) for b in blockers)]
 
-        # A negation word inside a finding's own phrase ("can't put weight on it") negates nothing.
-        self.negations = usable("negation", finding_spans)
-        self.negations_after = usable("negation_after", finding_spans) + self._answer_negations(lexicon)
+        # A negation word inside a finding's own phrase ("can't put weight on it") negates nothing,
+        # except an intake fact inside that phrase ("can't [walk normally]"): the red flag errs
+        # towards counting, the intake fact must not read the opposite of what was written.
+        phrases = list(finding_spans if phrase_spans is None else phrase_spans)
+        self.negations = usable("negation", phrases)
+        self.inner_negations = [(span, holder) for span in usable("negation") for holder in phrases
+                                if _inside(span, holder)]
+        # Every negation word, also those inside a finding's phrase: "can't walk, not since the fall"
+        # repeats the finding's own negation rather than saying it ended.
+        self.all_negations = list(cues.get("negation", ()))
+        self.negations_after = usable("negation_after", phrases) + self._answer_negations(lexicon)
         self.hypotheticals = usable("hypothetical")
         self.conditionals = usable("conditional")
         self.generic_questions = list(cues.get("generic_question", ()))
@@ -88,15 +108,20 @@ class DocScope:
         self.recurrences = list(cues.get("recurrence", ()))
         # "fine ever since" says the trouble ended: a resolved phrase cancels an ongoing cue it overlaps.
         self.ongoing_cues = usable("ongoing", cues.get("resolved", ()))
+        self.same_now = list(cues.get("same_now", ()))
         for span in cues.get("modal", ()):
             self.modal_sentences.add(self.sentence_of[span[0]])
         others = list(cues.get("other_person", ()))
         selves = [span for span in cues.get("self", ()) if not any(_inside(span, o) for o in others)]
         self.people = sorted([(span, True) for span in others] + [(span, False) for span in selves])
         self.selves = selves
-        self.time_markers = self._time_markers(cues)
+        # "no better now", "not fine since": a negated resolved phrase says the trouble goes on.
+        negated_words = {span[1] - 1 for span in self.all_negations}
+        self.time_markers = [(span, kind) for span, kind in self._time_markers(cues)
+                             if not (kind == "resolved" and span[0] - 1 in negated_words)]
 
-    def _clauses(self, lexicon: Lexicon, breaks: frozenset[str] | set[str], split_on_subject: bool = True) -> list[int]:
+    def _clauses(self, lexicon: Lexicon, breaks: frozenset[str] | set[str], split_on_subject: bool = True,
+                 new_predicates: frozenset[int] = frozenset()) -> list[int]:
         clause_of = [0] * len(self.doc)
         clause = 0
         for token in self.doc:
@@ -104,6 +129,8 @@ class DocScope:
             breaks_here = token.lower_ in breaks
             if split_on_subject and token.lower_ in {",", "and"} and token.i + 1 < len(self.doc):
                 breaks_here = breaks_here or self.doc[token.i + 1].lower_ in lexicon.subject_starts
+            if token.text == "," and token.i + 1 in new_predicates:
+                breaks_here = True
             if starts_sentence or breaks_here:
                 clause += 1
             clause_of[token.i] = clause
@@ -122,14 +149,16 @@ class DocScope:
 
     @staticmethod
     def _time_markers(cues: Mapping[str, Sequence[TokenSpan]]) -> list[tuple[TokenSpan, str]]:
-        markers = [(span, kind) for kind in ("present", "resolved", "past_remote") for span in cues.get(kind, ())]
+        markers = [(span, kind) for kind in _MARKER_RANK for span in cues.get(kind, ())]
         # The longer phrase wins: "in the past few days" is recent, "fine now" is resolved.
         return [(span, kind) for span, kind in markers
                 if not any(other != span and _inside(span, other) for other, _ in markers)]
 
     def verdict(self, span: TokenSpan, name: str) -> Verdict:
+        cue = self._negated(span, name)
+        if cue is not None:
+            return Verdict(Status.NEGATED, cue)
         checks = (
-            (Status.NEGATED, self._negated),
             (Status.HYPOTHETICAL, self._hypothetical),
             (Status.OTHER_PERSON, self._other_person),
         )
@@ -148,9 +177,12 @@ class DocScope:
                 return cue
         return None
 
-    def _negated(self, span: TokenSpan) -> TokenSpan | None:
+    def _negated(self, span: TokenSpan, name: str) -> TokenSpan | None:
         clause = self.negation_clause[span[0]]
-        for cue in self.negations:
+        negations = self.negations
+        if name in INTAKE_FACTS:
+            negations = negations + [cue for cue, holder in self.inner_negations if _inside(span, holder)]
+        for cue in negations:
             if cue[1] <= span[0] and self.negation_clause[cue[0]] == clause and span[0] - cue[1] <= NEGATION_WINDOW:
                 return cue
         for cue in self.negations_after:
@@ -198,16 +230,81 @@ class DocScope:
         return nearest[0] if nearest and nearest[1] else None
 
     def _past(self, span: TokenSpan, kind: FindingKind) -> TokenSpan | None:
-        if kind is FindingKind.HISTORY:
+        if kind is FindingKind.HISTORY or (kind is not FindingKind.EVENT and self._same_now(span)):
             return None
         clause = self.past_clause[span[0]]
-        in_clause = [(marker, marker_kind) for marker, marker_kind in self.time_markers
-                     if self.past_clause[marker[0]] == clause or _overlaps(marker, span)]
-        if not in_clause:
+        markers = [(marker, marker_kind) for marker, marker_kind in self.time_markers
+                   if (self.past_clause[marker[0]] == clause or _overlaps(marker, span))
+                   and not self._echoes_negation(marker, span)]
+        if not any(marker_kind == "present" for _, marker_kind in markers):
+            markers += self._settled_after(span)
+        # An event is dated, not resolved: "my kneecap used to pop out as a teenager" is remote
+        # whichever of the two phrases is nearer.
+        markers = [(marker, marker_kind) for marker, marker_kind in markers if marker_kind in _MARKERS_FOR[kind]]
+        if not markers:
             return None
         # Nearest marker decides; on a tie the present wins, because missing a current sign costs more.
-        rank = {"present": 0, "resolved": 1, "past_remote": 2}
-        marker, marker_kind = min(in_clause, key=lambda item: (_distance(span, item[0]), rank[item[1]]))
-        if marker_kind == "past_remote" or (marker_kind == "resolved" and kind is FindingKind.SYMPTOM):
+        marker, marker_kind = min(markers, key=lambda item: (_distance(span, item[0]), _MARKER_RANK[item[1]]))
+        if marker_kind in _PAST_FOR[kind]:
             return marker
         return None
+
+    def _echoes_negation(self, marker: TokenSpan, span: TokenSpan) -> bool:
+        """ "can't put weight on it, not since the fall": a marker opening with a negation, after a
+        finding that is itself a negation, repeats it ("not [able to] since") instead of ending it."""
+        opens_negated = any(cue[0] == marker[0] for cue in self.all_negations)
+        return opens_negated and any(_inside(cue, span) for cue in self.all_negations)
+
+    def _same_now(self, span: TokenSpan) -> bool:
+        """ "it was 9/10 on Sunday and it still is": a `same_now` phrase after the mention in its own
+        clause, or opening the next clause that refers back and says nothing else."""
+        clause = self.past_clause[span[0]]
+        for cue in self.same_now:
+            if cue[0] < span[1] or self.sentence_of[cue[0]] != self.sentence_of[span[0]]:
+                continue
+            if self.past_clause[cue[0]] == clause:
+                return True
+            if self.past_clause[cue[0]] == clause + 1 and self._refers_back(clause + 1, cue) and not any(
+                    self.past_clause[other[0]] == clause + 1 for other in self.finding_spans):
+                return True
+        return False
+
+    def _refers_back(self, clause: int, marker: TokenSpan) -> bool:
+        """Whether `clause` opens with a word that points back ("it", "been") or with `marker`."""
+        following = [token for token in self.doc if self.past_clause[token.i] == clause]
+        words = [token for token in following
+                 if not token.is_punct and token.lower_ not in self.lexicon.strong_breaks | {"and"}]
+        if not words or following[0].lower_ in self.lexicon.strong_breaks - {";"}:
+            # After "but" the next clause contrasts rather than refers back ("swollen, but better now").
+            return False
+        return words[0].lower_ in self.lexicon.back_references or words[0].i == marker[0]
+
+    def _settled_after(self, span: TokenSpan) -> list[tuple[TokenSpan, str]]:
+        """Resolved and remote markers of the next clause when it speaks of the same thing ("I
+        dislocated my kneecap at school, it's been fine for years"): a clause opening with "it",
+        "been"... or with the marker itself. A new subject ("my calf is fine now") does not."""
+        clause, sentence = self.past_clause[span[0]], self.sentence_of[span[0]]
+        return [(marker, kind) for marker, kind in self.time_markers
+                if kind in ("resolved", "past_remote") and self.past_clause[marker[0]] == clause + 1
+                and self.sentence_of[marker[0]] == sentence and self._refers_back(clause + 1, marker)]
+
+
+# Time markers, most present first (the order breaks ties between markers equally near).
+_MARKER_RANK = {"present": 0, "recent": 1, "resolved": 2, "past_remote": 3}
+
+# Which markers a kind of finding heeds: an event is dated ("years ago"), never resolved.
+_MARKERS_FOR: dict[FindingKind, frozenset[str]] = {
+    FindingKind.SYMPTOM: frozenset(_MARKER_RANK),
+    FindingKind.EVENT: frozenset({"present", "recent", "past_remote"}),
+    FindingKind.INTENSITY: frozenset(_MARKER_RANK),
+    FindingKind.HISTORY: frozenset(),
+}
+
+# Which markers put each kind of finding in the past: a symptom that has settled is no complaint, an
+# event counts unless remote, and a pain level from any earlier time is not today's.
+_PAST_FOR: dict[FindingKind, frozenset[str]] = {
+    FindingKind.SYMPTOM: frozenset({"resolved", "past_remote"}),
+    FindingKind.EVENT: frozenset({"past_remote"}),
+    FindingKind.INTENSITY: frozenset({"recent", "resolved", "past_remote"}),
+    FindingKind.HISTORY: frozenset(),
+}

@@ -13,9 +13,12 @@ class FindingKind(str, Enum):
     SYMPTOM = "symptom"  # a current complaint: a remote or resolved mention does not count
     EVENT = "event"  # something that happened; it counts unless it is remote ("years ago")
     HISTORY = "history"  # true for life once true: any past mention counts
+    # how bad it is at one moment ("8/10", "worst ever"): a reading from any earlier time, even a
+    # recent one ("last night", "on Saturday"), is not the current one
+    INTENSITY = "intensity"
 
 
-_S, _E, _H = FindingKind.SYMPTOM, FindingKind.EVENT, FindingKind.HISTORY
+_S, _E, _H, _I = FindingKind.SYMPTOM, FindingKind.EVENT, FindingKind.HISTORY, FindingKind.INTENSITY
 
 FINDINGS: Mapping[str, FindingKind] = {
     # the knee itself
@@ -23,7 +26,7 @@ FINDINGS: Mapping[str, FindingKind] = {
     "pop_behind_knee": _S,
     "locking": _S, "locking_now": _S, "catching": _S, "giving_way": _S, "unstable": _S,
     "limping": _S, "cannot_bear_weight": _S, "cannot_bend": _S, "cannot_straighten": _S,
-    "severe_pain": _S, "pain_score": _S, "not_improving": _S, "night_pain": _S,
+    "severe_pain": _I, "pain_score": _I, "not_improving": _S, "night_pain": _S,
     "kneecap_tender": _S, "fibula_tender": _S, "kneecap_out": _S, "deformity": _S, "bone_visible": _S,
     # calf and leg
     "calf_swelling": _S, "leg_swelling": _S, "calf_pain": _S, "calf_tender": _S,
@@ -39,7 +42,17 @@ FINDINGS: Mapping[str, FindingKind] = {
     "lasting_injury": _E,
     # history
     "past_clot": _H, "cancer": _H, "age_55_plus": _H,
+    # intake facts: read for the intake, used by no rule (a location or an onset is no red flag)
+    "gradual_onset": _E, "walks_normally": _S,
+    "location_back_of_knee": _S, "location_behind_kneecap": _S, "location_calf": _S, "location_hamstring": _S,
 }
+
+# Findings the intake reads from free text (with the same negation and scope as every finding) and
+# no rule may test. Their phrases never hide another finding's negation (see scope.DocScope).
+INTAKE_FACTS = frozenset({
+    "gradual_onset", "walks_normally",
+    "location_back_of_knee", "location_behind_kneecap", "location_calf", "location_hamstring",
+})
 
 # Findings that carry a number (Finding.value); rules may compare these with `at_least`.
 VALUED_FINDINGS = frozenset({"pain_score", "age_55_plus"})

@@ -93,7 +93,7 @@ def unit_sentences() -> list[tuple[str, str, bool]]:
 @contextlib.contextmanager
 def negation_switched_off() -> Iterator[None]:
     original = DocScope._negated
-    DocScope._negated = lambda self, span: None  # type: ignore[method-assign]
+    DocScope._negated = lambda self, span, *rest: None  # type: ignore[method-assign]
     try:
         yield
     finally:

@@ -96,3 +96,21 @@ def _median_ms_per_message() -> float:
     return statistics.median(timings)
 
 
+
+
+BLIND_SETS = ("vignettes_blind.yml", "vignettes_gaps_blind.yml")
+
+
+@pytest.mark.parametrize("name", BLIND_SETS)
+def test_blind_sets_through_the_engine(name: str, report: Callable[[str], None]) -> None:
+    """The sets written without sight of the engine (their first-run figures are in the closing
+    notes): no urgent/emergency case under-triaged, over-triage within the limit."""
+    cases = load_cases(Path(__file__).with_name(name))
+    results = {case.id: _assess(case) for case in cases}
+    levels = {key: value.level for key, value in results.items()}
+    for line in format_report(f"Blind vignettes ({name}), engine alone", cases, levels, {k: v.rule_ids for k, v in results.items()})[:2]:
+        report(line)
+    under_serious = [case.id for case in cases if case.min_level >= TriageLevel.URGENT and levels[case.id] < case.min_level]
+    over = [case.id for case in cases if levels[case.id] > case.max_level]
+    assert not under_serious, under_serious
+    assert len(over) / len(cases) <= MAX_OVER_TRIAGE, over

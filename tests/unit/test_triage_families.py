@@ -1,11 +1,16 @@
-"""Phrasing families that the blind vignettes (tests/triage/vignettes_blind.yml) found missing:
-each is checked with new sentences, not the blind ones, and with look-alikes that must not count."""
+"""Phrasing families that the blind vignettes (tests/triage/vignettes_blind.yml and
+vignettes_gaps_blind.yml) found missing: each is checked with new sentences, not the blind ones, and
+with look-alikes that must not count. Also the intake facts read with the same scope."""
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from bot.levels import TriageLevel
-from bot.triage import Status, assess_conversation, extract_findings, extract_mentions, screen
+from bot.triage import RuleSetError, Status, assess_conversation, extract_findings, extract_mentions, screen
+from bot.triage.annotation import triage_annotation
+from bot.triage.numbers import find_pain_scores
+from bot.triage.rules import RULES_PATH, parse_rules
 
 EMERGENCY, URGENT = TriageLevel.EMERGENCY, TriageLevel.URGENT
 SEE, SELF = TriageLevel.SEE_CLINICIAN, TriageLevel.SELF_CARE
@@ -198,3 +203,305 @@ def test_nearly_falling_is_not_an_injury(text: str) -> None:
 
 def test_a_real_fall_after_giving_way_is_still_an_injury() -> None:
     assert assess_conversation(["it gave way and I fell on it"]).level is URGENT
+
+
+# ================================================================ the gaps found by vignettes_gaps_blind.yml
+# (new sentences for each family, none taken from that file)
+
+# ---------------------------------------------------------------- cannot bear weight after an injury (Ottawa)
+@pytest.mark.parametrize("text", [
+    "came off the trampoline badly and I can barely put any weight through that leg",
+    "tripped on the kerb, could only hobble two steps before sitting on the pavement",
+    "got clobbered in a tackle and my teammates had to carry me off the pitch",
+    "slipped on wet leaves and the leg just won't hold my weight",
+    "went flying on my skis this morning, not a single step since",
+    "knocked my knee on a bollard, 1 step and I have to grab the wall, still the same",
+    "fell off my bike an hour ago and I've been hopping around the flat ever since",
+    "landed badly off a jump, I can only get around with someone holding me up",
+    "twisted it at work; zero weight through that leg since",
+    "my knee got crushed in a scrum and my brother had to help me to the car",
+    "collided with a defender, haven't stood on it since",
+    "slipped on black ice, I can't even manage three steps",
+    "was knocked over by a dog and the knee won't support me",
+    "fell down the last few stairs, tried to stand up but couldn't",
+    "took a knock in the match and I was carried off on a stretcher",
+    "crashed into the boards, can only limp along with my arm round my coach's shoulder",
+    "fell off the ladder, cant weight bear, still can't do four steps",
+])
+def test_cannot_bear_weight_after_an_injury_is_ottawa(text: str) -> None:
+    assert "cannot_bear_weight" in names(text)
+    result = screen(text)
+    assert result.level is URGENT and "ottawa" in result.rule_ids
+
+
+@pytest.mark.parametrize("text", [
+    # Ottawa needs it straight away AND now: a moment's trouble that passed is not it
+    "fell on it last night, couldn't put weight on it for a minute or so but walking fine now",
+    "took a hard tackle, couldn't stand for a few seconds, then played on",
+    # limping, or every step hurting, is not being unable to bear weight
+    "banged it on a table, I can't walk without a slight limp",
+    "knocked it at hockey and I can't take a step without it hurting",
+])
+def test_passing_or_partial_weight_bearing_trouble_is_not_ottawa(text: str) -> None:
+    assert "cannot_bear_weight" not in names(text)
+    assert screen(text).level is SEE
+
+
+@pytest.mark.parametrize("text", [
+    "I took two steps and felt a twinge behind my knee", "the first few steps in the morning are stiff",
+    "hopped on one leg for a balance drill", "I walk 2 steps forward and 1 back in my physio drills",
+    "I can't sprint more than a few steps", "the brace doesn't support me enough",
+    "it won't hold me back from running", "my physio had to help me with the stretches",
+    "I carried the shopping home and the back of my knee aches", "I was told to put no weight through it",
+    "my daughter had to be carried off the pitch", "what if it won't take my weight?",
+])
+def test_steps_help_and_weight_look_alikes_are_not_cannot_bear_weight(text: str) -> None:
+    assert "cannot_bear_weight" not in names(text)
+    assert screen(text).level < URGENT
+
+
+# ---------------------------------------------------------------- a time marker reaches only its own clause
+@pytest.mark.parametrize("text, current, past", [
+    ("I strained it last spring but these days the back of my knee swells after cycling",
+     "swelling", "recent_injury"),
+    ("years ago I tore a ligament, and nowadays it swells after hikes", "swelling", "ligament_injury"),
+    ("it gave way in 2018; today it's puffy behind the knee", "swelling", "giving_way"),
+    ("I pulled something in October, it's been fine for months, but this week it locks", "locking", "recent_injury"),
+    ("hurt it in 2019, swells after every run", "swelling", "recent_injury"),
+])
+def test_a_past_marker_stops_at_its_clause(text: str, current: str, past: str) -> None:
+    assert current in names(text)
+    assert [m.status for m in extract_mentions(text) if m.finding.name == past] == [Status.PAST]
+    assert screen(text).level is SEE
+
+
+@pytest.mark.parametrize("text, name", [
+    ("the puffiness after my op in 2019 has gone, now it just clicks", "swelling"),
+    ("my knee swelled up after a fall in June; that's all settled", "swelling"),
+    ("I tore my meniscus in 2015, it's been fine for years, just a tight hamstring now", "ligament_injury"),
+])
+def test_a_past_marker_still_reaches_its_own_clause(text: str, name: str) -> None:
+    assert name not in names(text)
+    assert screen(text).level is SELF
+
+
+@pytest.mark.parametrize("text", [
+    "the pain was 9 out of 10 on Sunday and it still is", "it was swollen last year and it still is",
+])
+def test_a_clause_saying_it_is_the_same_now_keeps_it_current(text: str) -> None:
+    assert {"swelling", "pain_score"} & names(text)
+
+
+def test_a_negated_resolved_phrase_does_not_resolve() -> None:
+    assert "not_improving" in names("fell on the stairs, it's no better now")
+
+
+# ---------------------------------------------------------------- "won't straighten" is not a locked knee
+@pytest.mark.parametrize("text", [
+    "first thing in the morning it won't straighten all the way, it eases by lunchtime",
+    "after a long drive it doesn't fully straighten for a while",
+    "my worn-out arthritic knee can't straighten completely these days",
+    "it catches now and then and doesn't fully straighten at the end of a long shift",
+])
+def test_a_knee_slow_to_straighten_is_not_locked(text: str) -> None:
+    result = screen(text)
+    assert "locked_knee" not in result.rule_ids and result.level is SEE
+
+
+@pytest.mark.parametrize("text", [
+    "crouched down to tie my shoelace and it jammed, now I can't straighten it",
+    "it locked when I got up from kneeling and it's still stuck bent",
+    "slipped on the stairs and my knee won't straighten since",
+    "it's been stuck like this for an hour and I can't get it straight",
+])
+def test_a_knee_stuck_now_after_a_lock_or_an_injury_is_locked(text: str) -> None:
+    result = screen(text)
+    assert result.level is URGENT and "locked_knee" in result.rule_ids
+
+
+@pytest.mark.parametrize("text", [
+    "it caught and got stuck for a few seconds this morning, then clicked back and moves fine now",
+    "on the stairs earlier it locked, then unlocked itself after a wiggle",
+])
+def test_a_lock_that_freed_itself_is_an_episode_not_a_locked_knee(text: str) -> None:
+    assert "locking_now" not in names(text) and "locking" in names(text)
+    result = screen(text)
+    assert result.level is SEE and "catching_locking" in result.rule_ids
+
+
+# ---------------------------------------------------------------- a past severe score is not the current one
+@pytest.mark.parametrize("text", [
+    "it reached 9/10 on Thursday, down to 3 today", "the pain was ten out of ten last night, today it's a 4",
+    "it was 8/10 two days ago, a 3 now", "the worst pain I've ever felt was on Monday, it's mild today",
+    "on a scale of 0 to 10 I'd call it a 2, though it spiked to 9 after football at the weekend",
+])
+def test_a_severe_score_from_earlier_is_not_current(text: str) -> None:
+    result = screen(text)
+    assert "severe_pain" not in result.rule_ids and result.level < URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "it was a 4 this morning and now it's a 9", "yesterday a 2, today easily an 8",
+    "it's been 8/10 since the weekend", "woke up last night in agony and it's no better",
+    "excruciating since Sunday", "for the last few days it's been 9/10",
+])
+def test_a_severe_score_now_is_current(text: str) -> None:
+    result = screen(text)
+    assert result.level is URGENT and "severe_pain" in result.rule_ids
+
+
+@pytest.mark.parametrize("text, scores", [
+    ("on a scale of 1-10 it's a 3", [3]), ("rated 0 to 10 I'd say a 6", [6]),
+    ("yesterday a 2, today easily an 8", [2, 8]), ("it's a 2 hour drive to the clinic", []),
+    ("it was an 8 and a half hour flight", []), ("got a 10 on my test", []),
+])
+def test_scale_ends_are_not_scores_and_a_bare_rating_is(text: str, scores: list[float]) -> None:
+    assert [span.value for span in find_pain_scores(text)] == scores
+
+
+# ---------------------------------------------------------------- a remote dislocation; giving way as the injury
+@pytest.mark.parametrize("text", [
+    "my kneecap slipped out in PE as a kid, fine ever since",
+    "my kneecap popped out at netball years ago, it's been fine for years, now just stiffness",
+    "kneecap shot out when I was a teenager, been fine for ages",
+])
+def test_a_kneecap_dislocation_long_ago_is_not_current(text: str) -> None:
+    assert "kneecap_out" not in names(text)
+    assert screen(text).level is SELF
+
+
+@pytest.mark.parametrize("text", [
+    "the kneecap slid out this morning and popped back in", "my kneecap popped out, it went back in by itself",
+])
+def test_a_kneecap_that_went_back_in_is_still_urgent(text: str) -> None:
+    result = screen(text)
+    assert result.level is URGENT and "kneecap_dislocated" in result.rule_ids
+
+
+@pytest.mark.parametrize("text", [
+    "it buckled as I landed from a header an hour ago and keeps going from under me",
+    "the knee collapsed when I pivoted at netball this morning, it's wobbly now",
+])
+def test_giving_way_on_a_landing_or_pivot_is_giving_way_after_an_injury(text: str) -> None:
+    result = screen(text)
+    assert result.level is URGENT and "giving_way_after_injury" in result.rule_ids
+
+
+def test_habitual_giving_way_on_landing_is_not_an_injury() -> None:
+    result = screen("it gives way when I land from jumps")
+    assert result.level is SEE and "recent_injury" not in names("it gives way when I land from jumps")
+
+
+# ================================================================ intake facts, read with the same scope
+def statuses(text: str, name: str) -> list[Status]:
+    return [mention.status for mention in extract_mentions(text) if mention.finding.name == name]
+
+
+def test_a_plain_negation_of_a_symptom() -> None:
+    assert statuses("it doesn't swell", "swelling") == [Status.NEGATED]
+
+
+def test_no_injury_and_a_gradual_start() -> None:
+    text = "no injury, it just crept up"
+    assert statuses(text, "gradual_onset") == [Status.CURRENT]
+    assert statuses(text, "recent_injury") == [Status.NEGATED]
+
+
+@pytest.mark.parametrize("text", [
+    "it came on slowly over a few months", "the ache started out of nowhere",
+    "I think it's overuse from marathon training", "nothing happened, it just began to ache",
+    "it built up over time", "no particular injury that I can think of",
+])
+def test_gradual_onset(text: str) -> None:
+    assert "gradual_onset" in names(text)
+
+
+@pytest.mark.parametrize("text, status", [
+    ("it didn't come on gradually, it was the tackle", Status.NEGATED),
+    ("my husband's knee pain came on slowly", Status.OTHER_PERSON),
+])
+def test_gradual_onset_in_scope(text: str, status: Status) -> None:
+    assert statuses(text, "gradual_onset") == [status]
+
+
+def test_no_particular_injury_still_negates_the_injury() -> None:
+    # the intake fact's own "no" must not be swallowed as part of a phrase (red flags are unchanged)
+    assert statuses("no particular injury, the swelling came on slowly", "recent_injury") == [Status.NEGATED]
+
+
+@pytest.mark.parametrize("text", [
+    "I'm walking normally", "no trouble walking", "I can still walk", "walking is ok, stairs are harder",
+    "I can put weight on it fine",
+])
+def test_walks_normally(text: str) -> None:
+    assert "walks_normally" in names(text)
+
+
+@pytest.mark.parametrize("text, red_flag", [
+    ("I can't walk normally", "limping"), ("I'm not walking properly since Tuesday", ""),
+])
+def test_walks_normally_negated(text: str, red_flag: str) -> None:
+    assert statuses(text, "walks_normally") == [Status.NEGATED]
+    if red_flag:
+        assert red_flag in names(text)
+
+
+@pytest.mark.parametrize("text", ["I can walk with crutches", "I can walk a couple of steps"])
+def test_walking_with_aids_or_a_few_steps_is_not_walking_normally(text: str) -> None:
+    assert "walks_normally" not in names(text)
+
+
+@pytest.mark.parametrize("text, location", [
+    ("it aches in the hollow behind my knee", "location_back_of_knee"),
+    ("sore right in the crease of the knee", "location_back_of_knee"),
+    ("the popliteal area is tender", "location_back_of_knee"),
+    ("pain under my kneecap going downstairs", "location_behind_kneecap"),
+    ("it's more at the front of the knee", "location_behind_kneecap"),
+    ("a tight feeling in my calves", "location_calf"),
+    ("it's just below the knee at the back", "location_calf"),
+    ("my hamstring feels tight", "location_hamstring"),
+    ("pain at the back of the thigh", "location_hamstring"),
+    ("just above the knee at the back", "location_hamstring"),
+])
+def test_locations(text: str, location: str) -> None:
+    assert location in names(text)
+
+
+def test_behind_the_kneecap_is_not_the_back_of_the_knee() -> None:
+    found = names("it hurts behind my knee cap")
+    assert "location_behind_kneecap" in found and "location_back_of_knee" not in found
+
+
+@pytest.mark.parametrize("text, location, status", [
+    ("not behind the knee, more under the kneecap", "location_back_of_knee", Status.NEGATED),
+    ("not behind the knee, more under the kneecap", "location_behind_kneecap", Status.CURRENT),
+    ("no pain in my hamstring", "location_hamstring", Status.NEGATED),
+    ("it isn't in the calf", "location_calf", Status.NEGATED),
+    ("my mum has pain behind her knee", "location_back_of_knee", Status.OTHER_PERSON),
+    ("it used to hurt around my kneecap", "location_behind_kneecap", Status.PAST),
+])
+def test_locations_in_scope(text: str, location: str, status: Status) -> None:
+    assert statuses(text, location) == [status]
+
+
+@pytest.mark.parametrize("text", [
+    "it's sore behind the knee and in the calf, started gradually, I'm walking fine",
+    "tight hamstring, a bit achy around the kneecap, no injury",
+])
+def test_intake_facts_trigger_no_rule(text: str) -> None:
+    result = screen(text)
+    assert result.level is SELF and result.rule_ids == ()
+
+
+def test_no_rule_may_test_an_intake_fact() -> None:
+    data = yaml.safe_load(RULES_PATH.read_text())
+    data["rules"][0]["when"] = {"any": ["location_calf"]}
+    with pytest.raises(RuleSetError, match="intake fact"):
+        parse_rules(data)
+
+
+def test_the_annotation_carries_red_flags_only() -> None:
+    # Negated locations would otherwise drop the NLU's location entities before the intake reads them.
+    annotation = triage_annotation("not behind the knee, it's in my calf, walking fine")
+    assert annotation["findings"] == [] and annotation["excluded_spans"] == []
+    assert {finding.name for finding in extract_findings("it's in my calf")} == {"location_calf"}
