@@ -80,6 +80,8 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
 
 def _port_is_free(host: str, port: int) -> bool:
     with socket.socket() as probe:
+        # As the servers themselves do: a port left in TIME_WAIT by a server just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:
