@@ -6,6 +6,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.conversation import session_profile
+from bot.feelings import acknowledgements
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 
@@ -22,12 +24,20 @@ def topic_key(latest_message: dict[str, Any]) -> str:
 
 
 class ActionAnswerQuestion(Action):
-    """Answers a question from bot/knowledge, withholding exercise advice after an urgent flag."""
+    """Answers a question from bot/knowledge, withholding exercise advice after an urgent flag; after
+    an assessment, exercise, treatment and cause questions are answered from that person's plan."""
 
     def name(self) -> str:
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         level = TriageLevel(tracker.get_slot("triage_level") or TriageLevel.SELF_CARE.value)
-        dispatcher.utter_message(text=load_knowledge().answer(topic_key(tracker.latest_message), level))
+        knowledge = load_knowledge()
+        topic = topic_key(tracker.latest_message)
+        personal = None
+        if tracker.get_slot("assessment_done"):
+            personal = knowledge.personal_answer(topic, knowledge.advise(session_profile(tracker), level))
+        for response in acknowledgements(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(response=response)
+        dispatcher.utter_message(text=personal or knowledge.answer(topic, level))
         return []

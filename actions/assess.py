@@ -6,8 +6,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import accumulated_red_flags, session_assessment, session_entities
-from bot.intake import INTAKE_SLOTS, build_profile, summarize
+from actions.conversation import accumulated_red_flags, deferred_questions, session_assessment, session_profile
+from bot.intake import summarize
 from bot.knowledge import load_knowledge, render_advice
 from bot.levels import highest
 from bot.settings import emergency_number
@@ -22,7 +22,7 @@ class ActionAssess(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         knowledge = load_knowledge()
-        profile = build_profile({slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS}, session_entities(tracker))
+        profile = session_profile(tracker)
 
         assessment = session_assessment(tracker, known_findings=findings_from_profile(profile))
         level = highest(assessment.level, tracker.get_slot("triage_level"))
@@ -36,6 +36,9 @@ class ActionAssess(Action):
         advice = knowledge.advise(profile, level)
         for message in render_advice(advice, emergency_number()):
             dispatcher.utter_message(text=message)
+        for topic in deferred_questions(tracker):
+            answer = knowledge.personal_answer(topic, advice) or knowledge.answer(topic, level)
+            dispatcher.utter_message(text=f"About what you mentioned earlier: {answer}")
         return events + [
             SlotSet("triage_level", level.value),
             SlotSet("red_flags", red_flags),

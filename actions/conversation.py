@@ -5,8 +5,8 @@ from typing import Any, Iterable, Iterator
 
 from rasa_sdk import Tracker
 
-from bot.intake import Entity, parse_location, without_excluded_spans
-from bot.profile import LOCATIONS
+from bot.intake import INTAKE_SLOTS, Entity, build_profile, read_message, without_excluded_spans
+from bot.profile import LOCATIONS, SymptomProfile
 from bot.triage import Assessment, Finding, assess
 from bot.triage.annotation import excluded_spans, messages_findings
 
@@ -37,7 +37,7 @@ def entities_in(message: dict[str, Any]) -> list[Entity]:
         if entity.get("entity") == "body_location" and value not in LOCATIONS and has_span:
             # DIET sometimes cuts a location short ("back of my" in "back of my left knee"); the rest
             # of the sentence lets the intake's own reading recover it.
-            value = parse_location(text[start:]) or value
+            value = read_message(text[start:]).answers.get("pain_location", value)
         found.append(Entity(entity=str(entity.get("entity")), value=value, text=span))
         starts.append(start if has_span else -1)
     return without_excluded_spans(found, excluded_spans(message), starts)
@@ -72,3 +72,21 @@ def accumulated_red_flags(tracker: Tracker, assessment: Assessment) -> list[str]
     """`red_flags` only grows within a session."""
     flags = list(tracker.get_slot("red_flags") or [])
     return flags + [rule_id for rule_id in assessment.rule_ids if rule_id not in flags]
+
+
+def session_profile(tracker: Tracker) -> SymptomProfile:
+    """The intake answers plus everything the session's messages mentioned."""
+    return build_profile({slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS}, session_entities(tracker))
+
+
+def deferred_questions(tracker: Tracker) -> list[str]:
+    """Question topics NLU saw in messages that were taken as descriptions (bot/nlu/description_first)
+    since the last assessment, for the assessment to answer after its advice."""
+    topics: list[str] = []
+    for event in _session_events(tracker):
+        if event.get("event") == "action" and event.get("name") == "action_assess":
+            topics = []
+        topic = (event.get("parse_data") or {}).get("deferred_question") if event.get("event") == "user" else None
+        if topic and topic not in topics:
+            topics.append(str(topic))
+    return topics

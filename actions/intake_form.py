@@ -1,20 +1,20 @@
 from __future__ import annotations
 
-from typing import Any, Callable, Coroutine, Optional
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 
-from actions.conversation import latest_intent, session_entities
-from bot.intake import INTAKE_SLOTS, parse_answer, prefill_from_entities, retry_hint
+from actions.conversation import latest_intent, session_user_events
+from bot.feelings import acknowledgements
+from bot.intake import INTAKE_SLOTS, IntakeUpdate, update_intake
 
 # A question asked in the middle of the intake is answered by a rule, never taken as an answer.
 NOT_ANSWERS = {
     "ask_exercises", "ask_treatment", "ask_causes", "ask_prevention", "ask_when_to_see_doctor",
     "stop", "greet", "goodbye", "bot_challenge", "thank",
 }
-
 
 # Actions that may run between a person's message and this validation without having handled it.
 _TRANSPARENT_ACTIONS = {"action_listen", "action_extract_slots", "symptom_intake_form", "validate_symptom_intake_form"}
@@ -31,52 +31,53 @@ def _answers_latest_message(tracker: Tracker) -> bool:
     return False
 
 
-def _extract(slot: str, tracker: Tracker) -> dict[str, Any]:
-    # Nothing is taken from a question or a request to stop, so the form rejects the turn and the
-    # rules answer it; a slot prefilled here would hide the question.
-    if tracker.get_slot(slot) is not None or latest_intent(tracker) in NOT_ANSWERS:
-        return {}
-    prefilled = prefill_from_entities(session_entities(tracker))
-    if slot in prefilled:
-        return {slot: prefilled[slot]}
-    is_fresh_answer = tracker.get_slot("requested_slot") == slot and _answers_latest_message(tracker)
-    if is_fresh_answer and tracker.latest_message.get("text"):
-        return {slot: tracker.latest_message["text"]}
-    return {}
+def _times_asked(tracker: Tracker) -> dict[str, int]:
+    """How often each intake question has been asked in this session."""
+    counts: dict[str, int] = {}
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        if event.get("event") == "bot":
+            name = str((event.get("metadata") or {}).get("utter_action") or "")
+            if name.startswith("utter_ask_"):
+                slot = name[len("utter_ask_"):]
+                counts[slot] = counts.get(slot, 0) + 1
+    return counts
 
 
-def _validate(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Optional[str]]:
-    answer = parse_answer(slot, str(value)) if value is not None else None
-    if answer is None:
-        dispatcher.utter_message(text=retry_hint(slot))
-    return {slot: answer}
-
-
-def _extractor(slot: str) -> Callable[..., Coroutine[Any, Any, dict[str, Any]]]:
-    async def extract(self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
-        return _extract(slot, tracker)
-
-    return extract
-
-
-def _validator(slot: str) -> Callable[..., Coroutine[Any, Any, dict[str, Optional[str]]]]:
-    async def validate(
-        self: Any, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
-    ) -> dict[str, Optional[str]]:
-        return _validate(slot, value, dispatcher)
-
-    return validate
-
-
-class ValidateSymptomIntakeForm(FormValidationAction):
-    """Fills intake slots from earlier messages' entities and reads free-text answers via bot.intake."""
+class ValidateSymptomIntakeForm(Action):
+    """Reads every message of the intake with bot.intake (the triage engine's reader): whatever it
+    answers, in any order and several at once, fills those questions; a later answer corrects an
+    earlier one; what earlier messages of the session said is never asked again; an answer that
+    cannot be read gets a hint once, then the question is left as unknown."""
 
     def name(self) -> str:
         return "validate_symptom_intake_form"
 
-
-# rasa_sdk looks up `extract_<slot>` and `validate_<slot>` by name; every intake slot is read the
-# same way, so the methods are generated from the slot list instead of written out seven times.
-for _slot in INTAKE_SLOTS:
-    setattr(ValidateSymptomIntakeForm, f"extract_{_slot}", _extractor(_slot))
-    setattr(ValidateSymptomIntakeForm, f"validate_{_slot}", _validator(_slot))
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if _answers_latest_message(tracker) and latest_intent(tracker) in NOT_ANSWERS:
+            # Nothing validated: Rasa rejects the form for this turn, and the rules answer the
+            # question (or stop the intake) before the form asks its question again.
+            return []
+        texts = [str(event.get("text") or "") for event in session_user_events(tracker)]
+        latest_is_answer = _answers_latest_message(tracker) and bool(texts)
+        update: IntakeUpdate = update_intake(
+            current={slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS},
+            earlier_messages=texts[:-1] if latest_is_answer else texts,
+            latest_message=texts[-1] if latest_is_answer else None,
+            asked=tracker.get_slot("requested_slot"),
+            misses=dict(tracker.get_slot("intake_misses") or {}),
+            times_asked=_times_asked(tracker),
+        )
+        if latest_is_answer:
+            for response in acknowledgements(texts[-1]):
+                dispatcher.utter_message(response=response)
+        for response in update.responses:
+            dispatcher.utter_message(response=response)
+        events: list[EventType] = [SlotSet(slot, value) for slot, value in update.changes.items()]
+        if update.duration_days_changed:
+            events.append(SlotSet("pain_duration_days", update.duration_days))
+        # Always one event, so that Rasa takes the turn as handled and asks the pending question
+        # again rather than rejecting the form.
+        events.append(SlotSet("intake_misses", update.misses))
+        return events

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Iterable, Mapping, Optional, Sequence
 
-from bot.numbers import parse_duration_days, parse_pain_score
+from bot.numbers import Duration, durations_in, parse_duration, parse_pain_score
 from bot.profile import LOCATIONS, SymptomProfile
+from bot.triage import Status, extract_mentions
 
 UNKNOWN = "unknown"
 
@@ -35,117 +37,164 @@ class Entity:
 
 
 _DONT_KNOW = re.compile(
-    r"\b(not sure|unsure|don'?t know|dont know|do not know|no idea|dunno|can'?t (?:say|tell|remember)|"
-    r"hard to say|no clue|not certain)\b",
+    r"\b(not sure|unsure|don'?t know|dont know|do not know|no idea|dunno|idk|can'?t (?:say|tell|remember)|"
+    r"hard to say|no clue|not certain|couldn'?t (?:say|tell)|pass|can'?t (?:really )?pin it down|moves around|"
+    r"hard to pin down|no clue)\b",
     re.I,
 )
-_LOCATION_WORDS = (
-    ("behind_kneecap", r"\b(behind|under|around|underneath) (?:the |my )?knee ?cap|patella|front of (?:the |my )?knee"),
-    ("calf", r"\bcal(f|ves)\b"),
-    ("hamstring", r"\bham(string|strings|my)?\b|back of (?:the |my )?thigh"),
-    ("back_of_knee", r"\b(back|behind|rear|hollow|crease|pit)\b.*\bknee|knee ?pit|popliteal|\bback of (?:the |my )?knee\b"),
-)
-_INJURY_WORDS = re.compile(
-    r"\b(injur\w*|fell|fall|fallen|twist\w*|tackl\w*|hit|knock\w*|bang\w*|kick\w*|collid\w*|crash\w*|"
-    r"accident|dashboard|popped|landed|slipped|tripped|blow|impact|wrench\w*)\b",
+# Bare answers, read only as the answer to the question just asked ("no" means nothing on its own).
+_BARE_NO = re.compile(r"^\W*(no+|nope|nah|not really|not at all|none|neither|nothing|n|i don'?t think so|"
+                      r"don'?t think so|not that i(?:'ve| have)? noticed|no it'?s not|no it isn'?t)\b", re.I)
+_BARE_YES = re.compile(r"^\W*(yes|yeah|yep|yup|ya|y|definitely|i think so|a (?:little )?bit|a little|slightly|"
+                       r"kind of|sort of|somewhat|it is|it does)\b", re.I)
+# "no, it's my calf": the "no" rejects an earlier answer and says nothing about the question asked.
+_CORRECTION_CUE = re.compile(r"^\W*(no+\b|nope\b|actually\b|sorry\b|i meant\b|wait\b|correction\b|oops\b)", re.I)
+_BARE_GRADUAL = re.compile(r"^\W*(gradual(?:ly)?|slowly|slow|over time|by itself|on its own)\b", re.I)
+_BARE_INJURY = re.compile(r"^\W*((?:after |from )?(?:an |a )?(?:injury|accident|fall|knock|twist))\b", re.I)
+_BARE_NORMAL = re.compile(r"^\W*(fine|ok|okay|alright|all right|normal(?:ly)?|no problems?|no issues?|good)\b", re.I)
+
+_LOCATION_FINDINGS = {
+    "location_back_of_knee": "back_of_knee",
+    "location_behind_kneecap": "behind_kneecap",
+    "location_calf": "calf",
+    "location_hamstring": "hamstring",
+}
+_INJURY_FINDINGS = ("recent_injury", "ligament_injury", "lasting_injury")
+_MECHANICAL_FINDINGS = {
+    "locking": "locking", "locking_now": "locking", "catching": "catching",
+    "giving_way": "giving_way", "unstable": "giving_way",
+}
+_MECHANICAL_ORDER = ("locking", "catching", "giving_way")
+# Durations that are not how long the pain has lasted ("after sitting for 3 hours", "3 times a week").
+_NOT_PAIN_DURATION_BEFORE = re.compile(
+    r"\b(?:sit\w*|sat|run\w*|ran|walk\w*|stand\w*|stood|driv\w*|drove|fl(?:y|ew|ying)|hik\w*|cycl\w*|"
+    r"play\w*|train\w*|hold\w*|kneel\w*|work\w*|times|x|per|every|each|first|last)\s+(?:for\s+)?"
+    r"(?:(?:about|around|over|more than|an?|the)\s+)?$",
     re.I,
 )
-_GRADUAL_WORDS = re.compile(
-    r"\b(gradual\w*|slowly|over time|crept|creep\w*|built up|build up|building up|came on|no reason|"
-    r"out of nowhere|on its own|by itself|just started|got worse over|bit by bit|overuse|"
-    r"nothing happened|no injury|wasn'?t an injury)\b",
-    re.I,
-)
-_NO_WORDS = re.compile(r"^\s*(no|nope|nah|not really|none|not at all|n)\b|\bno swelling\b|\bnot swollen\b|"
-                       r"\bnone of (?:these|those|them)\b|\bneither\b|\bnothing like that\b", re.I)
-_YES_WORDS = re.compile(r"^\s*(yes|yeah|yep|yup|y|definitely|a bit|a little|slightly|kind of|sort of)\b|"
-                        r"\b(swollen|swelling|puffy|puffed|ballooned|bigger|fat|fluid)\b", re.I)
-_MECHANICAL_WORDS = (
-    ("locking", re.compile(r"\b(lock\w*|stuck|jam\w*|won'?t straighten|can'?t straighten)\b", re.I)),
-    ("catching", re.compile(r"\b(catch\w*|click\w*|clunk\w*)\b", re.I)),
-    ("giving_way", re.compile(r"\b(giv\w* way|gave way|giv\w* out|gave out|buckl\w*|collaps\w*|"
-                              r"goes from under|unstable|wobbly)\b", re.I)),
-)
-_WEIGHT_BEARING_WORDS = (
-    ("cannot_bear_weight", re.compile(r"\b(can'?t|cannot|unable to|not able to|couldn'?t)\b.*\b(weight|walk|stand)\b|"
-                                      r"\bno weight\b|\bcrutches\b", re.I)),
-    ("limping", re.compile(r"\b(limp\w*|hobbl\w*|struggl\w*|difficult\w*|hard to walk|sore to walk|favou?ring)\b", re.I)),
-    ("normal", re.compile(r"\b(normal\w*|fine|okay|ok|alright|no problem|walk (?:fine|ok|okay|normally)|"
-                          r"can walk|no issues?)\b", re.I)),
-)
+_NOT_PAIN_DURATION_AFTER = re.compile(r"^\W*(?:long\s+)?(?:flight|drive|journey|shift|trip|run|walk|hike|ride|session|stretch)", re.I)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message answers of the intake: slot -> canonical value, plus the duration."""
+
+    answers: dict[str, str]
+    duration: Optional[Duration] = None
 
 
 def says_dont_know(text: str) -> bool:
     return bool(_DONT_KNOW.search(text))
 
 
-def parse_location(text: str) -> Optional[str]:
-    for location, pattern in _LOCATION_WORDS:
-        if re.search(pattern, text, re.I):
-            return location
+def _pain_duration(text: str, today: Optional[date]) -> Optional[Duration]:
+    """The first duration in the text that is about the pain, not an activity ("after sitting for 3 hours")."""
+    for start, duration in durations_in(text, today):
+        end = text.lower().find(duration.phrase.split()[-1].lower(), start) + len(duration.phrase.split()[-1])
+        if not _NOT_PAIN_DURATION_BEFORE.search(text[:start]) and not _NOT_PAIN_DURATION_AFTER.search(text[end:]):
+            return duration
     return None
 
 
-def parse_onset(text: str) -> Optional[str]:
-    if _GRADUAL_WORDS.search(text):
-        return "gradual"
-    if _INJURY_WORDS.search(text):
-        return "injury"
-    return None
+def read_message(text: str, asked: Optional[str] = None, today: Optional[date] = None) -> Reading:
+    """Everything a message answers of the intake, through the triage engine's reading of it (the same
+    negation, hypothetical, other-person and past scope as the safety net). `asked` is the question
+    the message answers, which gives bare answers ("no", "4", "not sure") their meaning."""
+    mentions = [m for m in extract_mentions(text) if m.status in (Status.CURRENT, Status.NEGATED, Status.PAST)]
+    current = [m.finding for m in mentions if m.status is Status.CURRENT]
+    current_names = [finding.name for finding in current]
+    # "it came on gradually a month ago": for where it hurts and how it began, a date says when it
+    # started, not that it is over.
+    dated = [m.finding.name for m in mentions if m.status is Status.PAST]
+    negated_names = {m.finding.name for m in mentions if m.status is Status.NEGATED}
+    past_names = set(dated)
+    answers: dict[str, str] = {}
+
+    locations = [_LOCATION_FINDINGS[name] for name in [*current_names, *dated] if name in _LOCATION_FINDINGS]
+    if locations:
+        answers["pain_location"] = locations[0]
+
+    if any(name in _INJURY_FINDINGS for name in current_names) or past_names & set(_INJURY_FINDINGS):
+        answers["pain_onset"] = "injury"
+    elif "gradual_onset" in current_names or "gradual_onset" in dated or "recent_injury" in negated_names:
+        answers["pain_onset"] = "gradual"
+
+    if "swelling" in current_names:
+        answers["swelling"] = "yes"
+    elif "swelling" in negated_names:
+        answers["swelling"] = "no"
+
+    mechanical = {_MECHANICAL_FINDINGS[name] for name in current_names if name in _MECHANICAL_FINDINGS}
+    if mechanical:
+        answers["mechanical_symptoms"] = ",".join(m for m in _MECHANICAL_ORDER if m in mechanical)
+    elif negated_names & set(_MECHANICAL_FINDINGS):
+        answers["mechanical_symptoms"] = "none"
+
+    if "cannot_bear_weight" in current_names:
+        answers["weight_bearing"] = "cannot_bear_weight"
+    elif "limping" in current_names:
+        answers["weight_bearing"] = "limping"
+    elif "walks_normally" in current_names or negated_names & {"limping", "cannot_bear_weight"}:
+        answers["weight_bearing"] = "normal"
+
+    scores = [finding.value for finding in current if finding.name == "pain_score" and finding.value is not None]
+    if scores:
+        answers["pain_score"] = f"{scores[-1]:g}"
+
+    duration = _pain_duration(text, today)
+    if duration is not None:
+        answers["pain_duration"] = duration.phrase
+
+    if asked and asked not in answers and not (answers and _CORRECTION_CUE.search(text)):
+        bare = _bare_answer(asked, text)
+        if bare is not None:
+            answers[asked] = bare
+    return Reading(answers, duration)
 
 
-def parse_yes_no(text: str) -> Optional[str]:
-    if _NO_WORDS.search(text):
-        return "no"
-    if _YES_WORDS.search(text):
-        return "yes"
-    return None
+_EXPLICIT_QUESTION = re.compile(
+    r"\?|^\W*(what|why|how|which|when|where|who|should|can|could|would|is|are|do|does|will|any)\b", re.I
+)
+_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.I)
 
 
-def parse_mechanical(text: str) -> Optional[str]:
-    found = [name for name, pattern in _MECHANICAL_WORDS if pattern.search(text)]
-    if found:
-        return ",".join(found)
-    if _NO_WORDS.search(text):
-        return "none"
-    return None
+def describes_own_pain(text: str) -> bool:
+    """True for a first-person description of the knee that answers something of the intake and is
+    not an explicit question ("pain behind my knee when I sit for long at work")."""
+    if _EXPLICIT_QUESTION.search(text) or not _FIRST_PERSON.search(text):
+        return False
+    answers = read_message(text).answers
+    return bool(answers.keys() - {"pain_duration"})
 
 
-def parse_weight_bearing(text: str) -> Optional[str]:
-    for value, pattern in _WEIGHT_BEARING_WORDS:
-        if pattern.search(text):
-            return value
-    return None
-
-
-def parse_answer(slot: str, text: str) -> Optional[str]:
-    """Reads a free-text answer to the intake question for `slot`; None when it can't be read.
-
-    Canonical values pass through unchanged, so an answer can be parsed twice safely.
-    """
-    text = text.strip()
-    if not text:
-        return None
-    if text == UNKNOWN or says_dont_know(text):
-        return UNKNOWN
-    if slot == "pain_location":
-        return parse_location(text) or text[:80]  # any description is a valid answer
-    if slot == "pain_onset":
-        return text if text in ("injury", "gradual") else parse_onset(text)
-    if slot == "pain_duration":
-        return text[:80] if parse_duration_days(text) is not None or len(text) > 2 else None
-    if slot == "pain_score":
+def _bare_answer(asked: str, text: str) -> Optional[str]:
+    """A short answer that means something only as the answer to `asked`."""
+    if asked == "pain_score":
         score = parse_pain_score(text)
-        return None if score is None else f"{score:g}"
-    if slot == "swelling":
-        return text if text in ("yes", "no") else parse_yes_no(text)
-    if slot == "mechanical_symptoms":
-        return parse_mechanical(text)
-    if slot == "weight_bearing":
-        if text in ("normal", "limping", "cannot_bear_weight"):
-            return text
-        return parse_weight_bearing(text)
-    raise KeyError(f"not an intake slot: {slot}")
+        if score is not None:
+            return f"{score:g}"
+    if says_dont_know(text):
+        return UNKNOWN
+    if asked == "swelling":
+        if _BARE_NO.search(text):
+            return "no"
+        if _BARE_YES.search(text):
+            return "yes"
+    if asked == "pain_onset":
+        if _BARE_GRADUAL.search(text):
+            return "gradual"
+        if _BARE_INJURY.search(text):
+            return "injury"
+    if asked == "mechanical_symptoms" and _BARE_NO.search(text):
+        return "none"
+    if asked == "weight_bearing" and _BARE_NORMAL.search(text):
+        return "normal"
+    if asked == "pain_location" and _BODY_WORDS.search(text):
+        return " ".join(text.split())[:80]  # a place described in their own words is an answer too
+    return None
+
+
+_BODY_WORDS = re.compile(r"\b(knee|leg|thigh|shin|calf|hamstring|tendon|joint|side|inside|outside|inner|outer|top|bottom|behind)\b", re.I)
 
 
 def without_excluded_spans(entities: Iterable[Entity], spans: Iterable[tuple[int, int]], starts: Sequence[int]) -> list[Entity]:
@@ -163,44 +212,81 @@ def without_excluded_spans(entities: Iterable[Entity], spans: Iterable[tuple[int
     return kept
 
 
-def prefill_from_entities(entities: Iterable[Entity]) -> dict[str, str]:
-    """Intake answers that a free description already gave, read from its NLU entities."""
-    answers: dict[str, str] = {}
-    mechanical: list[str] = []
-    for found in entities:
-        if found.entity == "body_location" and found.value:
-            location = found.value if found.value in LOCATIONS else parse_location(found.text or found.value)
-            if location:
-                answers.setdefault("pain_location", location)
-        elif found.entity == "pain_score":
-            score = parse_pain_score(found.text or found.value)
-            if score is not None:
-                answers.setdefault("pain_score", f"{score:g}")
-        elif found.entity == "duration":
-            answers.setdefault("pain_duration", found.text or found.value)
-        elif found.entity == "activity" and found.value == "blow_to_knee":
-            answers.setdefault("pain_onset", "injury")
-        elif found.entity == "symptom":
-            if found.value == "swelling":
-                answers.setdefault("swelling", "yes")
-            elif found.value in ("locking", "catching", "giving_way") and found.value not in mechanical:
-                mechanical.append(found.value)
-    if mechanical:
-        answers["mechanical_symptoms"] = ",".join(mechanical)
-    return answers
+@dataclass(frozen=True)
+class IntakeUpdate:
+    """What one turn changes in the intake."""
+
+    changes: dict[str, str]  # intake slot -> its new value
+    duration_days: Optional[float]  # of pain_duration; None when unknown or not changed
+    duration_days_changed: bool
+    misses: dict[str, int]  # unreadable answers so far, per question
+    responses: list[str]  # domain responses to say before the form's next question
 
 
-def retry_hint(slot: str) -> str:
-    """What to say when an answer could not be read, before the question is asked again."""
-    hints = {
-        "pain_onset": "I didn't catch how it started. A few words are enough, like \"I twisted it\" or \"it came on slowly\".",
-        "pain_duration": "Roughly how long is fine, like \"4 days\" or \"a few months\".",
-        "pain_score": "I need a number from 0 to 10 here, or say \"not sure\".",
-        "swelling": "A yes, no or not sure is all I need.",
-        "mechanical_symptoms": "You can answer \"locks\", \"catches\", \"gives way\", \"none of these\" or \"not sure\".",
-        "weight_bearing": "For example \"walking normally\", \"limping\" or \"can't put weight on it\".",
-    }
-    return hints.get(slot, "Sorry, I didn't catch that.")
+MAX_TIMES_ASKED = 3
+
+
+def update_intake(
+    current: Mapping[str, Optional[str]],
+    earlier_messages: Sequence[str],
+    latest_message: Optional[str],
+    asked: Optional[str],
+    misses: Mapping[str, int],
+    times_asked: Mapping[str, int],
+    today: Optional[date] = None,
+) -> IntakeUpdate:
+    """The intake after one more message.
+
+    Earlier messages of the session fill only questions still open (so nothing already said is
+    asked again); the latest message fills whatever it answers, in any order, and corrects an
+    earlier answer. An answer that cannot be read gets a hint with the choices; a second one leaves
+    the question as unknown. No question is asked more than MAX_TIMES_ASKED times.
+    """
+    values = {slot: current.get(slot) for slot in INTAKE_SLOTS}
+    changes: dict[str, str] = {}
+    duration: Optional[Duration] = None
+    misses = dict(misses)
+    responses: list[str] = []
+
+    def take(slot: str, value: str, reading: Reading) -> None:
+        nonlocal duration
+        if values.get(slot) == value:
+            return
+        values[slot] = changes[slot] = value
+        if slot == "pain_duration":
+            duration = reading.duration
+
+    for text in earlier_messages:
+        reading = read_message(text, None, today)
+        for slot, value in reading.answers.items():
+            if values.get(slot) is None:
+                take(slot, value, reading)
+
+    if latest_message is not None:
+        reading = read_message(latest_message, asked, today)
+        for slot, value in reading.answers.items():
+            take(slot, value, reading)
+        if asked and values.get(asked) is None and not reading.answers:
+            misses[asked] = misses.get(asked, 0) + 1
+            if misses[asked] >= 2:
+                take(asked, UNKNOWN, reading)
+                responses.append("utter_intake_moving_on")
+            else:
+                responses.append(f"utter_hint_{asked}")
+        elif asked and values.get(asked) is None and reading.answers:
+            responses.append("utter_intake_noted")
+
+    for slot in INTAKE_SLOTS:  # no dead ends: a question asked three times is not asked again
+        if values.get(slot) is None and times_asked.get(slot, 0) >= MAX_TIMES_ASKED:
+            values[slot] = changes[slot] = UNKNOWN
+    duration_changed = "pain_duration" in changes
+    days = duration.days if duration is not None and duration_changed else None
+    return IntakeUpdate(changes, days, duration_changed, misses, responses)
+
+
+def _days(duration_text: Optional[str]) -> Optional[float]:
+    duration = parse_duration(duration_text) if duration_text else None
+    return duration.days if duration else None
 
 
 def build_profile(slots: Mapping[str, Optional[str]], entities: Sequence[Entity]) -> SymptomProfile:
@@ -232,10 +318,11 @@ def build_profile(slots: Mapping[str, Optional[str]], entities: Sequence[Entity]
         activities=frozenset(activities),
         onset=known("pain_onset"),
         duration_text=duration_text,
-        duration_days=parse_duration_days(duration_text) if duration_text else None,
+        duration_days=_days(duration_text),
         pain_score=float(score_text) if score_text else None,
         swelling=swelling,
         mechanical=frozenset(mechanical),
+        mechanical_denied=known("mechanical_symptoms") == "none",
         weight_bearing=known("weight_bearing"),
     )
 
@@ -280,6 +367,8 @@ def summarize(profile: SymptomProfile) -> str:
         details.append("no swelling")
     if profile.mechanical:
         details.append(" and ".join(_MECHANICAL_NAMES[m] for m in sorted(profile.mechanical)))
+    elif profile.mechanical_denied:
+        details.append("no locking, catching or giving way")
     if details:
         sentence += " You mentioned " + ", ".join(details) + "."
     if profile.weight_bearing in _WEIGHT_NAMES:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Optional
 
 from bot.triage.numbers import parse_pain_score as find_pain_score
@@ -18,16 +20,21 @@ _NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(
 
 # A bare answer to "how bad is it, 0 to 10?": "7", "maybe a six", "7-8". Scores inside sentences
 # ("about 4/10", "the pain is a 9") are found by the triage engine's parser, so both agree.
-_BARE_SCORE = re.compile(rf"^\s*(?:(?:about|around|maybe|roughly|like|a|an|it's|its|it is|probably|i'd say)\s+)*"
-                         rf"{_NUMBER}(?:\s*(?:-|to)\s*{_NUMBER})?\s*[.!]?\s*$", re.I)
+_HEDGES_BEFORE = (r"about|around|maybe|roughly|like|a|an|it's|its|it is|it'?s about|probably|i'd say|id say|i would say|"
+                  r"say|prob|probs|i guess|i think|i reckon|score|score of|pain|pain is|honestly|hmm|um|erm|ok|okay|so")
+_HEDGES_AFTER = (r"i think|i thnk|i'd say|id say|i reckon|i guess|maybe|probably|roughly|or so|ish|-ish|at the moment|"
+                 r"at the minute|right now|now|rn|atm|today|out of 10|/10|at most|tops|max|or less|"
+                 r"on a good day|on a bad day|give or take|barely anything|i suppose")
+_BARE_SCORE = re.compile(
+    rf"^\W*(?:(?:{_HEDGES_BEFORE})\W+)*{_NUMBER}(?:\s*(?:-|to|or)\s*{_NUMBER})?(?:-?ish)?"
+    rf"(?:\W+(?:{_HEDGES_AFTER}))*\W*$",
+    re.I,
+)
 
 _UNITS_IN_DAYS = {
     "minute": 1 / 1440, "min": 1 / 1440, "hour": 1 / 24, "hr": 1 / 24, "day": 1, "night": 1,
     "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "year": 365, "yr": 365,
 }
-_DURATION = re.compile(
-    rf"\b{_NUMBER}?\s*(minute|min|hour|hr|day|night|week|wk|fortnight|month|mo|year|yr)s?\b", re.I
-)
 _RELATIVE_DAYS = {
     "today": 0.5, "this morning": 0.5, "tonight": 0.5, "yesterday": 1, "last night": 1,
     "the weekend": 3, "last weekend": 5, "last week": 7, "last month": 30, "last year": 365,
@@ -53,15 +60,76 @@ def parse_pain_score(text: str) -> Optional[float]:
     return score if 0 <= score <= 10 else None
 
 
-def parse_duration_days(text: str) -> Optional[float]:
-    """Roughly how many days a duration phrase covers ("3 weeks" -> 21), or None."""
+@dataclass(frozen=True)
+class Duration:
+    """How long the pain has lasted: roughly in days (None when the words give no length, like
+    "for ages"), and a phrase to read back that never cuts the person's words short."""
+
+    days: Optional[float]
+    phrase: str
+
+
+_HEDGE = r"(?:about|around|roughly|approximately|approx|maybe|nearly|almost|over|more than|less than|under|just over|at least|like|probably)"
+_DURATION_PHRASE = re.compile(
+    rf"(?:\b(?:{_HEDGE})\s+)?(?:\b(?:the\s+)?(?:last|past)\s+)?\b(?P<count>{_NUMBER[1:-1]})\s*"
+    rf"(?P<unit>minute|min|hour|hr|day|night|week|wk|fortnight|month|mo|year|yr)s?\b",
+    re.I,
+)
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_SINCE_WEEKDAY = re.compile(r"\bsince\s+(?P<last>last\s+)?(?P<day>" + "|".join(_WEEKDAYS) + r")\b", re.I)
+_SINCE_HOLIDAY = {"christmas": (12, 25), "xmas": (12, 25), "new year": (1, 1), "new year's": (1, 1)}
+_SINCE_PHRASE = re.compile(r"\bsince\s+(?P<what>(?:the\s+)?[a-z' ]{3,30}?)(?=[,.!?;]|$|\s+(?:and|but|when|it|i)\b)", re.I)
+_VAGUE = re.compile(r"\b(?:for\s+)?(?P<what>ages|a while|a long time|a long while|quite a while|a good while|forever|"
+                    r"years and years|donkey's years|weeks|months|years|days)\b", re.I)
+
+
+def _since_date(start: date, today: date) -> float:
+    return float(max((today - start).days, 1))
+
+
+def _duration_phrase(matched: str) -> str:
+    """The words as the person wrote them, less "the last"/"the past" ("over the last 3 weeks" is
+    "3 weeks")."""
+    words = " ".join(matched.split())
+    within = re.sub(r"^(?:over|in|for)?\s*(?:the\s+)?(?:last|past)\s+", "", words, flags=re.I)
+    if within != words:
+        return within
+    return re.sub(r"^(?:the|for)\s+", "", words, flags=re.I)
+
+
+def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Duration]]:
+    """Every duration a message gives, with where it starts: "3 weeks", "about two months", "a couple
+    of days", "since last Tuesday", "since Christmas", "yesterday"; "for ages" is kept as said with
+    no days."""
+    today = today or date.today()
     lowered = text.lower()
-    match = _DURATION.search(lowered)
-    if match:
-        count = _to_number(match.group(1)) if match.group(1) else 1.0
-        unit = match.group(2).lower()
-        return count * _UNITS_IN_DAYS[unit]
+    found: list[tuple[int, Duration]] = []
+    for match in _DURATION_PHRASE.finditer(lowered):
+        count = _to_number(match.group("count"))
+        days = count * _UNITS_IN_DAYS[match.group("unit").lower()]
+        found.append((match.start(), Duration(days, _duration_phrase(text[match.start():match.end()]))))
+    for weekday in _SINCE_WEEKDAY.finditer(lowered):
+        day = weekday.group("day").lower()
+        back = (today.weekday() - _WEEKDAYS.index(day)) % 7 or 7
+        found.append((weekday.start(), Duration(float(back), f"since {'last ' if weekday.group('last') else ''}{day.capitalize()}")))
+    for holiday, (month, day_of_month) in _SINCE_HOLIDAY.items():
+        for match in re.finditer(rf"\bsince\s+{re.escape(holiday)}\b", lowered):
+            start = date(today.year, month, day_of_month)
+            if start >= today:
+                start = date(today.year - 1, month, day_of_month)
+            found.append((match.start(), Duration(_since_date(start, today), f"since {holiday.capitalize()}")))
     for phrase, days in _RELATIVE_DAYS.items():
-        if phrase in lowered:
-            return days
-    return None
+        for match in re.finditer(rf"\b{re.escape(phrase)}\b", lowered):
+            found.append((match.start(), Duration(days, phrase if phrase in ("today", "this morning", "tonight") else f"since {phrase}")))
+    if not found:
+        for match in _VAGUE.finditer(lowered):
+            found.append((match.start(), Duration(None, f"for {match.group('what')}")))
+        for match in _SINCE_PHRASE.finditer(lowered):
+            found.append((match.start(), Duration(None, f"since {match.group('what').strip()}")))
+    return sorted(found, key=lambda item: item[0])
+
+
+def parse_duration(text: str, today: Optional[date] = None) -> Optional[Duration]:
+    """The first duration in the text (see durations_in), or None."""
+    found = durations_in(text, today)
+    return found[0][1] if found else None

@@ -32,4 +32,5 @@ class SymptomProfile:
     pain_score: Optional[float] = None
     swelling: Optional[str] = None
     mechanical: frozenset[str] = field(default_factory=frozenset)
+    mechanical_denied: bool = False  # asked, and the knee neither locks, catches nor gives way
     weight_bearing: Optional[str] = None

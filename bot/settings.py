@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULT_EMERGENCY_NUMBER = "112"
 
@@ -12,9 +13,7 @@ def emergency_number() -> str:
     return os.environ.get("POPLIT_EMERGENCY_NUMBER", "").strip() or DEFAULT_EMERGENCY_NUMBER
 
 
-def var_dir() -> "Path":
+def var_dir() -> Path:
     """Where runtime files live: VAR_DIR, else var/ in the project."""
-    from pathlib import Path
-
     configured = os.environ.get("VAR_DIR", "").strip()
     return Path(configured) if configured else Path(__file__).resolve().parent.parent / "var"

@@ -61,6 +61,30 @@ class Knowledge:
             text += " " + notes["reminder_emergency"].text
         return text
 
+    def personal_answer(self, topic_key: str, advice: Advice) -> str | None:
+        """The answer to a question asked after an assessment, from that person's own plan: the
+        exercises and treatments they were given, the contributors that were listed. None when the
+        plan has nothing more specific than the general answer."""
+        intent, _, sub = topic_key.partition("/")
+        if intent == EXERCISE_INTENT and sub in ("", "which", "overview", "hamstring_stretch") and advice.exercises:
+            lines = [f"{exercise.name}: {exercise.dose_text}, {exercise.frequency_text}" for exercise in advice.exercises]
+            return "For what you described, these are the exercises I'd start with:\n" + "\n".join(f"- {line}" for line in lines) + (
+                f"\n{advice.pain_rule}" if advice.pain_rule else ""
+            )
+        if intent == "ask_treatment" and sub in ("", "overview") and advice.treatments:
+            heading = "For what you described, these tend to help:" if advice.level.allows_exercise_advice else "Until you've been seen:"
+            return heading + "\n" + "\n".join(f"- {treatment.advice}" for treatment in advice.treatments)
+        if intent == "ask_causes":
+            listed = {cause.topic: cause for cause in advice.contributors if cause.topic}
+            if topic_key in listed:
+                cause = listed[topic_key]
+                return f"{cause.name} came up because of what you described, as one possibility among others. {cause.summary}"
+            if sub in ("", "overview") and advice.contributors:
+                return "From what you described, these could be playing a part (only a clinician can say for sure):\n" + "\n".join(
+                    f"- {cause.possibility}" for cause in advice.contributors
+                )
+        return None
+
     @staticmethod
     def _overview_of(topic_key: str) -> str:
         intent = topic_key.split("/", 1)[0]

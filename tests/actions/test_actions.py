@@ -100,11 +100,31 @@ def test_after_a_question_was_answered_the_message_is_not_taken_as_an_answer() -
 
 
 def test_unreadable_answer_is_asked_again_with_a_hint() -> None:
-    latest = user_message("it really hurts", "inform")
+    latest = user_message("purple elephants", "inform")
     tracker = make_tracker(latest, slots={"requested_slot": "pain_score"}, active_loop="symptom_intake_form")
     events, messages = run(ValidateSymptomIntakeForm(), tracker)
-    assert slot_events(events)["pain_score"] is None
-    assert "0 to 10" in messages[0]["text"]
+    assert "pain_score" not in slot_events(events)
+    assert slot_events(events)["intake_misses"] == {"pain_score": 1}
+    assert messages[0]["response"] == "utter_hint_pain_score"
+
+
+def test_a_second_unreadable_answer_leaves_the_question_unknown_and_moves_on() -> None:
+    latest = user_message("purple elephants", "inform")
+    tracker = make_tracker(
+        latest, slots={"requested_slot": "pain_score", "intake_misses": {"pain_score": 1}}, active_loop="symptom_intake_form"
+    )
+    events, messages = run(ValidateSymptomIntakeForm(), tracker)
+    assert slot_events(events)["pain_score"] == "unknown"
+    assert messages[0]["response"] == "utter_intake_moving_on"
+
+
+def test_an_answer_to_another_question_is_taken_and_the_pending_one_stays_open() -> None:
+    latest = user_message("it's not swollen and it's been about 3 weeks", "inform")
+    tracker = make_tracker(latest, slots={"requested_slot": "pain_onset"}, active_loop="symptom_intake_form")
+    events, messages = run(ValidateSymptomIntakeForm(), tracker)
+    slots = slot_events(events)
+    assert slots["swelling"] == "no" and slots["pain_duration"] == "about 3 weeks" and slots["pain_duration_days"] == 21
+    assert "pain_onset" not in slots and messages[0]["response"] == "utter_intake_noted"
 
 
 def test_a_question_mid_intake_is_not_taken_as_an_answer() -> None:

@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intake import (
-    UNKNOWN,
-    Entity,
-    build_profile,
-    parse_answer,
-    prefill_from_entities,
-    summarize,
-)
+from datetime import date
+
+from bot.intake import UNKNOWN, Entity, IntakeUpdate, build_profile, read_message, summarize, update_intake
+
+
+TODAY = date(2026, 11, 26)
 
 
 @pytest.mark.parametrize(
@@ -21,57 +19,95 @@ from bot.intake import (
         ("pain_location", "the inner side", "the inner side"),
         ("pain_onset", "I twisted it playing football", "injury"),
         ("pain_onset", "it crept up over a few weeks", "gradual"),
+        ("pain_onset", "it crept up on me", "gradual"),
         ("pain_onset", "hmm", None),
         ("pain_duration", "about 3 weeks", "about 3 weeks"),
+        ("pain_duration", "gradually, over the last 3 weeks", "3 weeks"),
+        ("pain_duration", "for about two months", "about two months"),
         ("pain_score", "maybe a 6", "6"),
         ("pain_score", "seven out of ten", "7"),
+        ("pain_score", "4", "4"),
         ("pain_score", "it hurts a lot", None),
         ("pain_score", "11", None),
         ("swelling", "yes, a bit puffy", "yes"),
         ("swelling", "no swelling at all", "no"),
+        ("swelling", "not swollen at all", "no"),
+        ("swelling", "I don't think it's swollen", "no"),
+        ("swelling", "I don't think so", "no"),
         ("swelling", "nope", "no"),
         ("mechanical_symptoms", "it locks and gives way on stairs", "locking,giving_way"),
+        ("mechanical_symptoms", "no locking", "none"),
+        ("mechanical_symptoms", "it doesn't lock or give way", "none"),
         ("mechanical_symptoms", "none of these", "none"),
         ("weight_bearing", "I can't put any weight on it", "cannot_bear_weight"),
+        ("weight_bearing", "I can't walk without limping a bit", "limping"),
         ("weight_bearing", "hobbling about", "limping"),
         ("weight_bearing", "walking fine", "normal"),
+        ("weight_bearing", "I walk normally", "normal"),
         ("weight_bearing", "not sure", UNKNOWN),
         ("pain_onset", "no idea", UNKNOWN),
     ],
 )
-def test_free_text_answers_are_read(slot: str, text: str, expected: str | None) -> None:
-    assert parse_answer(slot, text) == expected
+def test_answers_are_read_by_the_triage_engines_reader(slot: str, text: str, expected: str | None) -> None:
+    assert read_message(text, asked=slot, today=TODAY).answers.get(slot) == expected
 
 
-@pytest.mark.parametrize("slot", ["pain_onset", "swelling", "weight_bearing", "pain_location"])
-def test_canonical_values_pass_through_unchanged(slot: str) -> None:
-    value = {"pain_onset": "injury", "swelling": "no", "weight_bearing": "limping", "pain_location": "calf"}[slot]
-    assert parse_answer(slot, value) == value
+def test_a_denial_is_never_read_as_the_symptom() -> None:
+    for text in ("no locking", "it doesn't give way", "never catches"):
+        assert read_message(text, asked="mechanical_symptoms").answers["mechanical_symptoms"] == "none"
+    assert read_message("my knee isn't swollen").answers["swelling"] == "no"
 
 
-def test_unknown_slot_is_an_error() -> None:
-    with pytest.raises(KeyError):
-        parse_answer("favourite_colour", "blue")
+def test_one_message_answers_several_questions_in_any_order() -> None:
+    answers = read_message("gradual, about 3 weeks, 4/10, no swelling", asked="pain_onset", today=TODAY).answers
+    assert answers == {"pain_onset": "gradual", "pain_duration": "about 3 weeks", "pain_score": "4", "swelling": "no"}
 
 
-def test_prefill_reads_what_a_description_already_said() -> None:
-    entities = [
-        Entity("body_location", "back_of_knee", "back of my knee"),
-        Entity("symptom", "ache", "aches"),
-        Entity("activity", "running", "running"),
-        Entity("pain_score", "4/10", "4/10"),
-        Entity("duration", "two weeks", "two weeks"),
-    ]
-    assert prefill_from_entities(entities) == {
-        "pain_location": "back_of_knee",
-        "pain_score": "4",
-        "pain_duration": "two weeks",
-    }
+def test_a_description_answers_what_it_says() -> None:
+    answers = read_message("the back of my right knee aches and sometimes it buckles on the stairs").answers
+    assert answers == {"pain_location": "back_of_knee", "mechanical_symptoms": "giving_way"}
 
 
-def test_prefill_takes_injury_and_mechanical_symptoms() -> None:
-    entities = [Entity("activity", "blow_to_knee", "hit my knee"), Entity("symptom", "locking", "locks"), Entity("symptom", "giving_way", "buckles")]
-    assert prefill_from_entities(entities) == {"pain_onset": "injury", "mechanical_symptoms": "locking,giving_way"}
+def test_a_correction_does_not_answer_the_question_asked() -> None:
+    assert read_message("no, it's my calf", asked="swelling").answers == {"pain_location": "calf"}
+    assert read_message("actually it's more like a 6", asked="swelling").answers == {"pain_score": "6"}
+    assert read_message("sorry, it does swell", asked="mechanical_symptoms").answers == {"swelling": "yes"}
+
+
+def test_an_activity_duration_is_not_the_pains() -> None:
+    answers = read_message("my knee hurts after sitting for 3 hours at work", today=TODAY).answers
+    assert "pain_duration" not in answers
+
+
+def update(latest: str | None, asked: str | None = None, current: dict | None = None, earlier: tuple[str, ...] = (),
+           misses: dict | None = None, times_asked: dict | None = None) -> IntakeUpdate:
+    return update_intake(current or {}, earlier, latest, asked, misses or {}, times_asked or {}, today=TODAY)
+
+
+def test_earlier_messages_fill_only_open_questions_and_the_latest_corrects() -> None:
+    result = update("actually it's more like a 6", asked="swelling", current={"pain_score": "4"},
+                    earlier=("pain behind my knee when I sit for long at work",))
+    assert result.changes == {"pain_location": "back_of_knee", "pain_score": "6"}
+    assert result.responses == ["utter_intake_noted"]
+
+
+def test_an_unreadable_answer_gets_a_hint_then_the_question_is_left_unknown() -> None:
+    first = update("banana", asked="pain_onset")
+    assert first.changes == {} and first.responses == ["utter_hint_pain_onset"] and first.misses == {"pain_onset": 1}
+    second = update("hmm blue", asked="pain_onset", misses=first.misses)
+    assert second.changes == {"pain_onset": UNKNOWN} and second.responses == ["utter_intake_moving_on"]
+
+
+def test_a_question_asked_three_times_is_not_asked_again() -> None:
+    result = update(None, asked="pain_duration", times_asked={"pain_duration": 3})
+    assert result.changes == {"pain_duration": UNKNOWN}
+
+
+def test_durations_come_with_days() -> None:
+    result = update("for about two months", asked="pain_duration")
+    assert result.changes == {"pain_duration": "about two months"} and result.duration_days == 60
+    vague = update("for ages", asked="pain_duration")
+    assert vague.changes == {"pain_duration": "for ages"} and vague.duration_days is None and vague.duration_days_changed
 
 
 def test_profile_merges_answers_and_entities() -> None:
@@ -83,3 +119,14 @@ def test_profile_merges_answers_and_entities() -> None:
     assert profile.symptoms == {"tightness", "swelling", "catching"}
     assert profile.weight_bearing is None
     assert "calf" in summarize(profile) and "3/10" in summarize(profile)
+
+
+def test_the_read_back_says_denials_as_denials() -> None:
+    profile = build_profile(
+        {"pain_location": "back_of_knee", "pain_duration": "about two months", "swelling": "no", "mechanical_symptoms": "none",
+         "weight_bearing": "normal"},
+        [],
+    )
+    summary = summarize(profile)
+    assert "no swelling" in summary and "no locking, catching or giving way" in summary
+    assert "for about two months" in summary and "walking normally" in summary

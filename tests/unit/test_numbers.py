@@ -1,6 +1,8 @@
 import pytest
 
-from bot.numbers import parse_duration_days, parse_pain_score
+from datetime import date
+
+from bot.numbers import Duration, parse_duration, parse_pain_score
 
 
 @pytest.mark.parametrize(
@@ -14,7 +16,29 @@ def test_pain_scores(text: str, score: float | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "days"),
-    [("3 days", 3), ("a couple of weeks", 14), ("two months", 60), ("since yesterday", 1), ("half a day", 0.5), ("ages", None)],
+    [("3 days", 3), ("a couple of weeks", 14), ("two months", 60), ("since yesterday", 1), ("half a day", 0.5), ("ages", None),
+     ("about 3 weeks", 21), ("2 wks", 14), ("roughly a fortnight", 14), ("ten days or so", 10), ("over a year", 365)],
 )
 def test_durations(text: str, days: float | None) -> None:
-    assert parse_duration_days(text) == days
+    parsed = parse_duration(text)
+    assert parsed is not None and parsed.days == days
+
+
+@pytest.mark.parametrize(
+    ("text", "days", "phrase"),
+    [
+        ("gradually, over the last 3 weeks", 21, "3 weeks"),
+        ("for about two months", 60, "about two months"),
+        ("a couple of days", 2, "a couple of days"),
+        ("since last Tuesday", 2, "since last Tuesday"),  # 2026-11-26 is a Thursday
+        ("since Christmas", 336, "since Christmas"),
+        ("for ages", None, "for ages"),
+        ("since the marathon", None, "since the marathon"),
+    ],
+)
+def test_durations_keep_the_persons_words(text: str, days: float | None, phrase: str) -> None:
+    assert parse_duration(text, today=date(2026, 11, 26)) == Duration(days, phrase)
+
+
+def test_no_duration() -> None:
+    assert parse_duration("it hurts when I kneel") is None

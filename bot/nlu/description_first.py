@@ -1,0 +1,72 @@
+"""A message that describes the person's own pain starts (or continues) the intake, even when NLU
+read it as a question because it names a context a question topic covers ("pain behind my knee when
+I sit for long at work" is not a request for advice on movement breaks).
+
+Runs after the FallbackClassifier. When the message is not an explicit question and the intake's
+reader (bot.intake, the triage engine's reading) finds something it answers about the person's own
+knee, the intent becomes describe_symptoms; the question topic NLU saw is kept in the parse data
+under "deferred_question", and the assessment answers it afterwards.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.intake import describes_own_pain
+
+DESCRIBE = "describe_symptoms"
+DEFERRED_KEY = "deferred_question"
+# Intents a description may have been mistaken for ("hi, I have pain behind my knee" is more than a
+# greeting); stops, thanks and answers keep their own.
+OVERRIDABLE = (
+    "ask_exercises", "ask_treatment", "ask_causes", "ask_prevention", "ask_when_to_see_doctor",
+    "out_of_scope", "nlu_fallback", "greet", "bot_challenge",
+)
+
+
+def _question_topic(message: Message, intent: str) -> Optional[str]:
+    if not intent.startswith("ask_"):
+        return None
+    selector = message.get("response_selector") or {}
+    for key in (intent, "default"):
+        chosen = ((selector.get(key) or {}).get("response") or {}).get("intent_response_key")
+        if chosen and chosen.split("/", 1)[0] == intent:
+            return str(chosen)
+    return intent
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class DescriptionFirst(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "DescriptionFirst":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text: Optional[str] = message.get(TEXT)
+            found = message.get(INTENT)
+            intent = str((found.get("name") if isinstance(found, dict) else found) or "")
+            if not text or intent not in OVERRIDABLE or not describes_own_pain(text):
+                continue
+            topic = _question_topic(message, intent)
+            if topic:
+                message.set(DEFERRED_KEY, topic, add_to_output=True)
+            confidence = float(found.get("confidence") or 0.0) if isinstance(found, dict) else 0.0
+            message.set(INTENT, {"name": DESCRIBE, "confidence": max(confidence, 0.9)}, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

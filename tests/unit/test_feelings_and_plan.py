@@ -1,0 +1,85 @@
+"""Feelings said in words and feared causes (bot/feelings), descriptions that win over questions
+(bot/nlu/description_first), and answers from the person's own plan (Knowledge.personal_answer)."""
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.feelings import acknowledgements, load_feelings
+from bot.intake import build_profile, describes_own_pain
+from bot.knowledge import load_knowledge
+from bot.levels import TriageLevel
+from bot.nlu.description_first import DEFERRED_KEY, DescriptionFirst
+from tests.support.assistant import PROJECT_ROOT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm really scared, the back of my knee has a lump and I think it might be cancer", ["utter_acknowledge_worry", "utter_feared_cancer"]),
+        ("honestly this is driving me mad", ["utter_acknowledge_frustration"]),
+        ("it keeps me up at night", ["utter_acknowledge_sleep"]),
+        ("it's absolute agony behind my knee", ["utter_acknowledge_pain"]),
+        ("could it be a clot?", ["utter_feared_clot"]),
+        ("will I need surgery for this", ["utter_feared_surgery"]),
+        ("I'm not worried, just curious", []),
+        ("my dad had a clot in his calf once", []),
+        ("the back of my knee aches after runs", []),
+    ],
+)
+def test_feelings_and_fears(text: str, expected: list[str]) -> None:
+    assert acknowledgements(text) == expected
+
+
+def test_every_acknowledgement_has_domain_wording() -> None:
+    import yaml
+
+    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]
+    content = load_feelings()
+    for cue in [*content.feelings, *content.feared_causes]:
+        assert cue.response in responses, cue.response
+    assert all(len(responses[cue.response]) >= 2 for cue in content.feelings)  # varied, not one canned line
+
+
+@pytest.mark.parametrize(
+    ("text", "describes"),
+    [
+        ("pain behind my knee when I sit for long at work", True),
+        ("it crept up on me", True),
+        ("the back of my knee aches after runs", True),
+        ("what exercises help pain behind my knee?", False),
+        ("how do I prevent knee pain when running", False),
+        ("my dad has pain behind his knee", False),
+    ],
+)
+def test_a_first_person_description_is_told_from_a_question(text: str, describes: bool) -> None:
+    assert describes_own_pain(text) is describes
+
+
+def test_the_description_wins_and_the_question_is_kept_for_later() -> None:
+    selector = {"ask_prevention": {"response": {"intent_response_key": "ask_prevention/movement_breaks"}}}
+    message = Message.build(text="pain behind my knee when I sit for long at work")
+    message.set("intent", {"name": "ask_prevention", "confidence": 0.7})
+    message.set("response_selector", selector)
+    DescriptionFirst().process([message])
+    assert message.get("intent")["name"] == "describe_symptoms"
+    assert message.get(DEFERRED_KEY) == "ask_prevention/movement_breaks"
+    question = Message.build(text="how often should I stretch my hamstrings?")
+    question.set("intent", {"name": "ask_exercises", "confidence": 0.9})
+    DescriptionFirst().process([question])
+    assert question.get("intent")["name"] == "ask_exercises"
+
+
+def test_questions_after_the_assessment_use_the_persons_plan() -> None:
+    knowledge = load_knowledge()
+    profile = build_profile({"pain_location": "back_of_knee", "pain_onset": "gradual", "swelling": "no"}, [])
+    advice = knowledge.advise(profile, TriageLevel.SELF_CARE)
+    exercises = knowledge.personal_answer("ask_exercises/which", advice)
+    assert exercises and all(exercise.name in exercises for exercise in advice.exercises)
+    treatments = knowledge.personal_answer("ask_treatment/overview", advice)
+    assert treatments and all(treatment.advice in treatments for treatment in advice.treatments)
+    listed = [cause for cause in advice.contributors if cause.topic]
+    if listed:
+        assert listed[0].name in (knowledge.personal_answer(listed[0].topic, advice) or "")
+    urgent = knowledge.advise(profile, TriageLevel.URGENT)
+    assert knowledge.personal_answer("ask_exercises/which", urgent) is None  # no exercises until seen
