@@ -12,13 +12,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The machine's pip config adds local indexes that are not there; keep pip's output readable.
 PIP := $(VENV)/bin/pip --disable-pip-version-check
 
-.PHONY: help venv spacy train run test test-unit bench eval-triage eval-conversations validate clean
+.PHONY: help venv spacy train run test test-unit lint bench eval-triage eval-conversations validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
 	@echo "make test   run every test (unit, actions, data validation, stories, NLU hold-out, end-to-end)"
 	@echo "make bench  print latency, start-up, training time and memory figures"
 	@echo "make train  train the model if data or config changed"
+	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make eval-triage  red-flag vignettes through the engine and the running assistant"
 	@echo "make eval-conversations  scripted conversations (tests/conversations) through the running assistant"
 
@@ -56,6 +57,11 @@ validate: $(VENV)/.installed
 
 test: $(MODEL)
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest tests/unit

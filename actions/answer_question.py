@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import session_profile
+from bot import names
 from bot.feelings import acknowledgements
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
@@ -28,14 +29,14 @@ class ActionAnswerQuestion(Action):
     an assessment, exercise, treatment and cause questions are answered from that person's plan."""
 
     def name(self) -> str:
-        return "action_answer_question"
+        return names.ACTION_ANSWER_QUESTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        level = TriageLevel(tracker.get_slot("triage_level") or TriageLevel.SELF_CARE.value)
+        level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
         knowledge = load_knowledge()
         topic = topic_key(tracker.latest_message)
         personal = None
-        if tracker.get_slot("assessment_done"):
+        if tracker.get_slot(names.ASSESSMENT_DONE):
             personal = knowledge.personal_answer(topic, knowledge.advise(session_profile(tracker), level))
         for response in acknowledgements(tracker.latest_message.get("text") or ""):
             dispatcher.utter_message(response=response)

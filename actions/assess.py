@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import accumulated_red_flags, deferred_questions, session_assessment, session_profile
+from bot import names
 from bot.intake import summarize
 from bot.knowledge import load_knowledge, render_advice
 from bot.levels import highest
@@ -18,20 +19,20 @@ class ActionAssess(Action):
     """Ends the intake: triage of everything said, a read-back, and advice matched to the level."""
 
     def name(self) -> str:
-        return "action_assess"
+        return names.ACTION_ASSESS
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         knowledge = load_knowledge()
         profile = session_profile(tracker)
 
         assessment = session_assessment(tracker, known_findings=findings_from_profile(profile))
-        level = highest(assessment.level, tracker.get_slot("triage_level"))
+        level = highest(assessment.level, tracker.get_slot(names.TRIAGE_LEVEL))
         red_flags = accumulated_red_flags(tracker, assessment)
 
         events: list[EventType] = []
-        if not tracker.get_slot("disclaimer_given"):
+        if not tracker.get_slot(names.DISCLAIMER_GIVEN):
             dispatcher.utter_message(text=knowledge.disclaimer)
-            events.append(SlotSet("disclaimer_given", True))
+            events.append(SlotSet(names.DISCLAIMER_GIVEN, True))
         dispatcher.utter_message(text=summarize(profile))
         advice = knowledge.advise(profile, level)
         for message in render_advice(advice, emergency_number()):
@@ -40,7 +41,7 @@ class ActionAssess(Action):
             answer = knowledge.personal_answer(topic, advice) or knowledge.answer(topic, level)
             dispatcher.utter_message(text=f"About what you mentioned earlier: {answer}")
         return events + [
-            SlotSet("triage_level", level.value),
-            SlotSet("red_flags", red_flags),
-            SlotSet("assessment_done", True),
+            SlotSet(names.TRIAGE_LEVEL, level.value),
+            SlotSet(names.RED_FLAGS, red_flags),
+            SlotSet(names.ASSESSMENT_DONE, True),
         ]

@@ -5,6 +5,7 @@ from typing import Any, Iterable, Iterator
 
 from rasa_sdk import Tracker
 
+from bot import names
 from bot.intake import INTAKE_SLOTS, Entity, build_profile, read_message, without_excluded_spans
 from bot.profile import LOCATIONS, SymptomProfile
 from bot.triage import Assessment, Finding, assess
@@ -70,7 +71,7 @@ def session_assessment(tracker: Tracker, known_findings: Iterable[Finding] = ())
 
 def accumulated_red_flags(tracker: Tracker, assessment: Assessment) -> list[str]:
     """`red_flags` only grows within a session."""
-    flags = list(tracker.get_slot("red_flags") or [])
+    flags = list(tracker.get_slot(names.RED_FLAGS) or [])
     return flags + [rule_id for rule_id in assessment.rule_ids if rule_id not in flags]
 
 
@@ -84,9 +85,9 @@ def deferred_questions(tracker: Tracker) -> list[str]:
     since the last assessment, for the assessment to answer after its advice."""
     topics: list[str] = []
     for event in _session_events(tracker):
-        if event.get("event") == "action" and event.get("name") == "action_assess":
+        if event.get("event") == "action" and event.get("name") == names.ACTION_ASSESS:
             topics = []
-        topic = (event.get("parse_data") or {}).get("deferred_question") if event.get("event") == "user" else None
+        topic = (event.get("parse_data") or {}).get(names.DEFERRED_QUESTION_KEY) if event.get("event") == "user" else None
         if topic and topic not in topics:
             topics.append(str(topic))
     return topics

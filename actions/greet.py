@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import names
 from bot.knowledge import load_knowledge
 
 
@@ -20,7 +21,7 @@ class ActionGreet(Action):
             text="Hi, I'm Poplit. I help people make sense of pain at the back of the knee. "
             "Tell me what's going on with your knee, or ask me a question."
         )
-        if tracker.get_slot("disclaimer_given"):
+        if tracker.get_slot(names.DISCLAIMER_GIVEN):
             return []
         dispatcher.utter_message(text=load_knowledge().disclaimer)
-        return [SlotSet("disclaimer_given", True)]
+        return [SlotSet(names.DISCLAIMER_GIVEN, True)]

@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import latest_intent, session_user_events
+from bot import names
 from bot.feelings import acknowledgements
 from bot.intake import INTAKE_SLOTS, IntakeUpdate, update_intake
 
@@ -17,7 +18,7 @@ NOT_ANSWERS = {
 }
 
 # Actions that may run between a person's message and this validation without having handled it.
-_TRANSPARENT_ACTIONS = {"action_listen", "action_extract_slots", "symptom_intake_form", "validate_symptom_intake_form"}
+_TRANSPARENT_ACTIONS = {"action_listen", "action_extract_slots", names.INTAKE_FORM, names.VALIDATE_INTAKE_FORM}
 
 
 def _answers_latest_message(tracker: Tracker) -> bool:
@@ -39,8 +40,8 @@ def _times_asked(tracker: Tracker) -> dict[str, int]:
             break
         if event.get("event") == "bot":
             name = str((event.get("metadata") or {}).get("utter_action") or "")
-            if name.startswith("utter_ask_"):
-                slot = name[len("utter_ask_"):]
+            if name.startswith(names.ASK_PREFIX):
+                slot = name[len(names.ASK_PREFIX):]
                 counts[slot] = counts.get(slot, 0) + 1
     return counts
 
@@ -52,7 +53,7 @@ class ValidateSymptomIntakeForm(Action):
     cannot be read gets a hint once, then the question is left as unknown."""
 
     def name(self) -> str:
-        return "validate_symptom_intake_form"
+        return names.VALIDATE_INTAKE_FORM
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         if _answers_latest_message(tracker) and latest_intent(tracker) in NOT_ANSWERS:
@@ -65,8 +66,8 @@ class ValidateSymptomIntakeForm(Action):
             current={slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS},
             earlier_messages=texts[:-1] if latest_is_answer else texts,
             latest_message=texts[-1] if latest_is_answer else None,
-            asked=tracker.get_slot("requested_slot"),
-            misses=dict(tracker.get_slot("intake_misses") or {}),
+            asked=tracker.get_slot(names.REQUESTED_SLOT),
+            misses=dict(tracker.get_slot(names.INTAKE_MISSES) or {}),
             times_asked=_times_asked(tracker),
         )
         if latest_is_answer:
@@ -76,8 +77,8 @@ class ValidateSymptomIntakeForm(Action):
             dispatcher.utter_message(response=response)
         events: list[EventType] = [SlotSet(slot, value) for slot, value in update.changes.items()]
         if update.duration_days_changed:
-            events.append(SlotSet("pain_duration_days", update.duration_days))
+            events.append(SlotSet(names.PAIN_DURATION_DAYS, update.duration_days))
         # Always one event, so that Rasa takes the turn as handled and asks the pending question
         # again rather than rejecting the form.
-        events.append(SlotSet("intake_misses", update.misses))
+        events.append(SlotSet(names.INTAKE_MISSES, update.misses))
         return events

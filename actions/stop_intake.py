@@ -6,6 +6,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import names
+
 
 class ActionStopIntake(Action):
     """Stops the intake questions; answers given so far are kept for when the person comes back."""
@@ -15,4 +17,4 @@ class ActionStopIntake(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         dispatcher.utter_message(response="utter_intake_stopped")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return [ActiveLoop(None), SlotSet(names.REQUESTED_SLOT, None)]

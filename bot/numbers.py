@@ -3,20 +3,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Optional
 
+from bot.number_words import NUMBER_PATTERN, word_value
 from bot.triage.numbers import parse_pain_score as find_pain_score
 
-WORD_NUMBERS = {
-    "zero": 0, "nil": 0, "none": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "a": 1, "an": 1, "a couple of": 2, "a couple": 2, "couple of": 2, "couple": 2,
-    "a few": 3, "few": 3, "several": 4, "half a": 0.5, "half an": 0.5,
-}
-_NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(
-    sorted((re.escape(word) for word in WORD_NUMBERS), key=len, reverse=True)
-) + r")"
+_NUMBER = f"({NUMBER_PATTERN})"
 
 # A bare answer to "how bad is it, 0 to 10?": "7", "maybe a six", "7-8". Scores inside sentences
 # ("about 4/10", "the pain is a 9") are found by the triage engine's parser, so both agree.
@@ -42,10 +35,7 @@ _RELATIVE_DAYS = {
 
 
 def _to_number(token: str) -> float:
-    token = token.lower()
-    if token in WORD_NUMBERS:
-        return float(WORD_NUMBERS[token])
-    return float(token)
+    return word_value(token)
 
 
 def parse_pain_score(text: str) -> Optional[float]:

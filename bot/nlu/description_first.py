@@ -19,10 +19,11 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import names
 from bot.intake import describes_own_pain
 
-DESCRIBE = "describe_symptoms"
-DEFERRED_KEY = "deferred_question"
+DESCRIBE = names.DESCRIBE_SYMPTOMS
+DEFERRED_KEY = names.DEFERRED_QUESTION_KEY
 # Intents a description may have been mistaken for ("hi, I have pain behind my knee" is more than a
 # greeting); stops, thanks and answers keep their own.
 OVERRIDABLE = (

@@ -32,11 +32,12 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
 
+from bot import names
 from bot.settings import emergency_number
 
 logger = logging.getLogger(__name__)
 
-APOLOGY_RESPONSE = "utter_service_trouble"
+APOLOGY_RESPONSE = names.UTTER_SERVICE_TROUBLE
 DEFAULT_TIMEOUT_SECONDS = 4.0
 PROBE_TIMEOUT_SECONDS = 0.5
 FORM_VALIDATION_PREFIX = "validate_"
@@ -154,5 +155,5 @@ def install(timeout_seconds: Optional[float] = None) -> ActionServerState:
         current.timeout_seconds = limit
         return current
     state = ActionServerState(timeout_seconds=limit)
-    RemoteAction.run = guarded(RemoteAction.run, state)  # type: ignore[method-assign]
+    RemoteAction.run = guarded(RemoteAction.run, state)
     return state

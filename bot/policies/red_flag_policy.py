@@ -28,6 +28,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionSt
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import names
 from bot.escalation import escalation_for
 from bot.levels import TriageLevel, highest
 from bot.policies import action_server_guard
@@ -35,14 +36,14 @@ from bot.settings import emergency_number
 from bot.triage import assess
 from bot.triage.annotation import message_findings, messages_findings
 
-ESCALATION_RESPONSE = "utter_escalation"
-EVIDENCE_RESPONSE = "utter_escalation_evidence"
+ESCALATION_RESPONSE = names.UTTER_ESCALATION
+EVIDENCE_RESPONSE = names.UTTER_ESCALATION_EVIDENCE
 EXTRACT_SLOTS = "action_extract_slots"
-LEVEL_SLOT = "triage_level"
-RED_FLAGS_SLOT = "red_flags"
-MESSAGE_SLOT = "escalation_message"
-EVIDENCE_SLOT = "escalation_evidence"
-RECORD_SLOT = "escalation"
+LEVEL_SLOT = names.TRIAGE_LEVEL
+RED_FLAGS_SLOT = names.RED_FLAGS
+MESSAGE_SLOT = names.ESCALATION_MESSAGE
+EVIDENCE_SLOT = names.ESCALATION_EVIDENCE
+RECORD_SLOT = names.ESCALATION_RECORD
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import names
 from bot.settings import var_dir
 from bot.store import EscalationRecord, StoreUnavailable, database_url, save_escalation
 
 logger = logging.getLogger(__name__)
 
-RECORD_SLOT = "escalation"
+RECORD_SLOT = names.ESCALATION_RECORD
 
 
 def escalations_this_turn(tracker: DialogueStateTracker) -> Iterator[EscalationRecord]:
