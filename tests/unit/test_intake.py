@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import pytest
-
 from datetime import date
 
-from bot.intake import UNKNOWN, Entity, IntakeUpdate, build_profile, read_message, summarize, update_intake
+import pytest
 
+from bot.intake import UNKNOWN, Entity, IntakeUpdate, build_profile, read_message, summarize, update_intake
 
 TODAY = date(2026, 11, 26)
 

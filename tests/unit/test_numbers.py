@@ -1,6 +1,6 @@
-import pytest
-
 from datetime import date
+
+import pytest
 
 from bot.numbers import Duration, parse_duration, parse_pain_score
 

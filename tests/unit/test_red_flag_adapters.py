@@ -4,16 +4,15 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pytest
-
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.red_flag_annotator import RedFlagAnnotator
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
+from bot.nlu.red_flag_annotator import RedFlagAnnotator
 from bot.policies.red_flag_policy import ESCALATION_RESPONSE, EVIDENCE_RESPONSE, SafetyStep, next_safety_step
 from bot.settings import emergency_number
 from bot.store import EscalationRecord
