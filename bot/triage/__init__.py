@@ -3,6 +3,7 @@
 Plain Python over spaCy rules; no Rasa. Rules are data (rules.yml), phrases and cues are data
 (lexicon.yml), and every assessment names the rules, findings, words and rule-set version behind it.
 """
+
 from __future__ import annotations
 
 from typing import Any

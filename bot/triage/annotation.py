@@ -4,6 +4,7 @@
 It holds the message's own assessment, its current findings, and the spans that are not current
 (negated, hypothetical, someone else's, past), so no later step screens the message again.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

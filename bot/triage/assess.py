@@ -1,4 +1,5 @@
 """Findings to an assessment: which rules match, the level they reach, and the words behind them."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ def _ordered(rule_ids: Iterable[str], rules: RuleSet) -> tuple[str, ...]:
     def seriousness(rule_id: str) -> tuple[int, int]:
         level = rules.level_of(rule_id) or TriageLevel.SELF_CARE
         return (-level.rank, rules.order_of(rule_id))
+
     return tuple(sorted(dict.fromkeys(rule_ids), key=seriousness))
 
 
@@ -59,8 +61,11 @@ def assess(findings: Iterable[Finding], rules: RuleSet | None = None) -> Assessm
     rule_ids = _ordered(matched, rules)
     order = {rule_id: index for index, rule_id in enumerate(rule_ids)}
     evidence.sort(key=lambda item: order[item[0]])
-    level = max((rules.level_of(rule_id) or TriageLevel.SELF_CARE for rule_id in rule_ids),
-                key=lambda lvl: lvl.rank, default=TriageLevel.SELF_CARE)
+    level = max(
+        (rules.level_of(rule_id) or TriageLevel.SELF_CARE for rule_id in rule_ids),
+        key=lambda lvl: lvl.rank,
+        default=TriageLevel.SELF_CARE,
+    )
     return Assessment(level, rule_ids, tuple(evidence), rules.version)
 
 
@@ -84,9 +89,7 @@ def combine(first: Assessment, second: Assessment, rules: RuleSet | None = None)
     return Assessment(level, rule_ids, tuple(evidence), "+".join(versions))
 
 
-def assess_conversation(
-    texts: Iterable[str], rules: RuleSet | None = None, known_findings: Iterable[Finding] = ()
-) -> Assessment:
+def assess_conversation(texts: Iterable[str], rules: RuleSet | None = None, known_findings: Iterable[Finding] = ()) -> Assessment:
     """A whole conversation: each message screened and combined, plus the rules applied to all
     findings together, so a sign in one message and its context in another ("my calf is sore" ...
     "I just flew back from Sydney") still meet. `known_findings` (e.g. from the intake answers)

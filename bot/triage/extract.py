@@ -1,4 +1,5 @@
 """Free text to findings: lexicon phrases and numbers, kept only when they are current complaints."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -46,8 +47,7 @@ def _keep_shortest_per_name(candidates: list[_Candidate]) -> list[_Candidate]:
     # Gapped phrases can match the same words several ways; one mention per stretch of text.
     kept: list[_Candidate] = []
     for candidate in sorted(candidates, key=lambda c: (c.span[1] - c.span[0], c.span[0])):
-        if not any(k.name == candidate.name and k.span[0] < candidate.span[1] and candidate.span[0] < k.span[1]
-                   for k in kept):
+        if not any(k.name == candidate.name and k.span[0] < candidate.span[1] and candidate.span[0] < k.span[1] for k in kept):
             kept.append(candidate)
     return kept
 
@@ -55,9 +55,12 @@ def _keep_shortest_per_name(candidates: list[_Candidate]) -> list[_Candidate]:
 def _drop_overridden(candidates: list[_Candidate], compiled: CompiledLexicon) -> list[_Candidate]:
     overrides = compiled.lexicon.overrides
     return [
-        c for c in candidates
-        if not any(o is not c and c.name in overrides.get(o.name, frozenset())
-                   and o.span[0] <= c.span[0] and c.span[1] <= o.span[1] for o in candidates)
+        c
+        for c in candidates
+        if not any(
+            o is not c and c.name in overrides.get(o.name, frozenset()) and o.span[0] <= c.span[0] and c.span[1] <= o.span[1]
+            for o in candidates
+        )
     ]
 
 
@@ -88,9 +91,7 @@ def extract_mentions(text: str) -> list[Mention]:
             cues[name].append((start, end))
         else:
             ignored[name].append((start, end))
-    candidates = [
-        c for c in candidates if not any(c.span[0] < i[1] and i[0] < c.span[1] for i in ignored.get(c.name, ()))
-    ]
+    candidates = [c for c in candidates if not any(c.span[0] < i[1] and i[0] < c.span[1] for i in ignored.get(c.name, ()))]
     # Every reading of a red-flag phrase, also the longer ones dropped below: "can't even manage
     # three steps" is kept as "manage three steps", but its "n't" still belongs to the phrase.
     phrase_spans = [c.span for c in candidates if c.name not in INTAKE_FACTS]
@@ -105,18 +106,20 @@ def extract_mentions(text: str) -> list[Mention]:
     scope = DocScope(doc, compiled.lexicon, cues, finding_spans, phrase_spans + finding_spans)
     mentions: list[Mention] = []
     for candidate in sorted(candidates, key=lambda c: (c.span, c.name)):
-        tokens = doc[candidate.span[0]: candidate.span[1]]
-        finding = Finding(candidate.name, text[tokens.start_char: tokens.end_char], tokens.start_char,
-                          tokens.end_char, candidate.value)
+        tokens = doc[candidate.span[0] : candidate.span[1]]
+        finding = Finding(
+            candidate.name, text[tokens.start_char : tokens.end_char], tokens.start_char, tokens.end_char, candidate.value
+        )
         verdict = scope.verdict(candidate.span, candidate.name)
-        cue_text = doc[verdict.cue[0]: verdict.cue[1]].text if verdict.cue else ""
+        cue_text = doc[verdict.cue[0] : verdict.cue[1]].text if verdict.cue else ""
         mentions.append(Mention(finding, verdict.status, cue_text))
         lasting = compiled.lexicon.lasting.get(candidate.name)
         ongoing = scope.ongoing(candidate.span) if lasting and verdict.status is Status.PAST else None
         if lasting and ongoing is not None:
             # "a knock a month ago, still aching": not a recent injury, but one whose trouble goes on.
-            mentions.append(Mention(dataclasses.replace(finding, name=lasting), Status.CURRENT,
-                                    doc[ongoing[0]: ongoing[1]].text))
+            mentions.append(
+                Mention(dataclasses.replace(finding, name=lasting), Status.CURRENT, doc[ongoing[0] : ongoing[1]].text)
+            )
     return mentions
 
 

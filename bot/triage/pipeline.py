@@ -4,6 +4,7 @@ Blank English with lookup lemmas (no pretrained model can be installed), a rule-
 and a step that lemmatises the lower-cased word, because the lookup table only knows lower case
 ("Swollen" at the start of a sentence would otherwise keep its own form).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -21,7 +22,7 @@ from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
 
 from bot.spacy_pipeline import build_pipeline
-from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, FindingKind, NUMERIC_FINDINGS
+from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, NUMERIC_FINDINGS, FindingKind
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
@@ -29,9 +30,24 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 CUE_KINDS = (
-    "negation", "negation_after", "pseudo", "hypothetical", "conditional", "modal",
-    "generic_question", "open_question", "recurrence", "other_person", "self", "past_remote", "resolved", "present",
-    "recent", "same_now", "ongoing",
+    "negation",
+    "negation_after",
+    "pseudo",
+    "hypothetical",
+    "conditional",
+    "modal",
+    "generic_question",
+    "open_question",
+    "recurrence",
+    "other_person",
+    "self",
+    "past_remote",
+    "resolved",
+    "present",
+    "recent",
+    "same_now",
+    "ongoing",
+    "onset",
 )
 _MACRO = re.compile(r"<([A-Z_]+)>")
 _GAP = re.compile(r"^~(\d)$")
@@ -56,6 +72,12 @@ class Lexicon:
     gap_stops: frozenset[str]
     answer_negations: frozenset[str]
     back_references: frozenset[str]
+    # A comma opens a new clause when one of these comes within its first words ("no swelling, pain
+    # is 9/10"), unless a list word comes first ("no swelling, redness or heat that I've seen").
+    predicates: frozenset[str] = frozenset()
+    list_words: frozenset[str] = frozenset()
+    repeated_verbs: frozenset[str] = frozenset()
+    past_tense: frozenset[str] = frozenset()
 
 
 @Language.component("poplit_lowercase_lemmas")
@@ -114,8 +136,9 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     lasting = {str(name): str(made) for name, made in (data.get("lasting") or {}).items()}
     for name, made in lasting.items():
         if FINDINGS.get(name) is not FindingKind.EVENT or made not in DERIVED_FINDINGS:
-            raise LexiconError(f"{path}: lasting maps an event finding to one of {sorted(DERIVED_FINDINGS)}, "
-                               f"got {name!r}: {made!r}")
+            raise LexiconError(
+                f"{path}: lasting maps an event finding to one of {sorted(DERIVED_FINDINGS)}, " f"got {name!r}: {made!r}"
+            )
     ignore = {name: tuple(phrases) for name, phrases in (data.get("ignore") or {}).items()}
     if not set(ignore) <= set(FINDINGS):
         raise LexiconError(f"{path}: ignore lists for unknown findings {sorted(set(ignore) - set(FINDINGS))}")
@@ -134,6 +157,10 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         gap_stops=frozenset(clauses.get("gap_stops") or ()),
         answer_negations=frozenset(clauses.get("answer_negations") or ()),
         back_references=frozenset(clauses.get("back_references") or ()),
+        predicates=frozenset(clauses.get("predicates") or ()),
+        list_words=frozenset(clauses.get("list_words") or ()),
+        repeated_verbs=frozenset(clauses.get("repeated_verbs") or ()),
+        past_tense=frozenset(clauses.get("past_tense") or ()),
     )
 
 
@@ -145,7 +172,7 @@ def expand_macros(phrase: str, macros: Mapping[str, Sequence[str]], depth: int =
         raise LexiconError(f"unknown or recursive macro <{match.group(1)}> in {phrase!r}")
     expanded: list[str] = []
     for alternative in macros[match.group(1)]:
-        replaced = phrase[: match.start()] + alternative + phrase[match.end():]
+        replaced = phrase[: match.start()] + alternative + phrase[match.end() :]
         expanded.extend(expand_macros(replaced, macros, depth + 1))
     return expanded
 

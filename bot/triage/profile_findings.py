@@ -1,4 +1,5 @@
 """Intake answers (SymptomProfile) as findings, so the same rules judge the intake and free text."""
+
 from __future__ import annotations
 
 from bot.profile import SymptomProfile
@@ -6,8 +7,12 @@ from bot.triage.extract import Finding
 
 # Symptom and mechanical answers that are findings under the same name or another one.
 _SYMPTOM_FINDINGS = {
-    "swelling": "swelling", "lump": "lump", "numbness": "numbness",
-    "locking": "locking", "catching": "catching", "giving_way": "giving_way",
+    "swelling": "swelling",
+    "lump": "lump",
+    "numbness": "numbness",
+    "locking": "locking",
+    "catching": "catching",
+    "giving_way": "giving_way",
 }
 _WEIGHT_BEARING_FINDINGS = {"cannot_bear_weight": "cannot_bear_weight", "limping": "limping"}
 
@@ -34,8 +39,7 @@ def findings_from_profile(profile: SymptomProfile) -> list[Finding]:
         if mechanical in _SYMPTOM_FINDINGS:
             findings.append(_from_intake(_SYMPTOM_FINDINGS[mechanical], "mechanical", mechanical))
     if profile.weight_bearing in _WEIGHT_BEARING_FINDINGS:
-        findings.append(_from_intake(_WEIGHT_BEARING_FINDINGS[profile.weight_bearing], "weight_bearing",
-                                     profile.weight_bearing))
+        findings.append(_from_intake(_WEIGHT_BEARING_FINDINGS[profile.weight_bearing], "weight_bearing", profile.weight_bearing))
     if profile.onset == "injury":
         findings.append(_from_intake("recent_injury", "onset", "injury"))
     if "blow_to_knee" in profile.activities:

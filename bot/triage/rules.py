@@ -1,4 +1,5 @@
 """The red-flag rules as data (rules.yml): schema checked at load, conditions evaluated over findings."""
+
 from __future__ import annotations
 
 import re
@@ -96,9 +97,11 @@ def _parse_condition(node: Any, where: str) -> Condition:
             raise RuleSetError(f"{where}: {node!r} is an intake fact, which no rule may test")
         return FindingPresent(node)
     if not isinstance(node, dict) or len(node) != 1:
-        raise RuleSetError(f"{where}: a condition is a finding name or one of {{all: [...]}}, {{any: [...]}}, "
-                           f"{{at_least: {{finding: number}}}}; got {node!r}")
-    (operator, argument), = node.items()
+        raise RuleSetError(
+            f"{where}: a condition is a finding name or one of {{all: [...]}}, {{any: [...]}}, "
+            f"{{at_least: {{finding: number}}}}; got {node!r}"
+        )
+    ((operator, argument),) = node.items()
     if operator in ("all", "any"):
         if not isinstance(argument, list) or not argument:
             raise RuleSetError(f"{where}: {operator!r} needs a non-empty list")
@@ -107,7 +110,7 @@ def _parse_condition(node: Any, where: str) -> Condition:
     if operator == "at_least":
         if not isinstance(argument, dict) or len(argument) != 1:
             raise RuleSetError(f"{where}: at_least needs one {{finding: number}}")
-        (name, threshold), = argument.items()
+        ((name, threshold),) = argument.items()
         if name not in VALUED_FINDINGS:
             raise RuleSetError(f"{where}: at_least works only on {sorted(VALUED_FINDINGS)}, not {name!r}")
         if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
@@ -133,8 +136,13 @@ def _parse_rule(node: Any, index: int, path: Path) -> Rule:
     for key in ("criteria", "source"):
         if not isinstance(node[key], str) or not node[key].strip():
             raise RuleSetError(f"{where}: {key} must be non-empty text")
-    return Rule(rule_id, TriageLevel(node["level"]), node["criteria"].strip(), node["source"].strip(),
-                _parse_condition(node["when"], f"{where}: when"))
+    return Rule(
+        rule_id,
+        TriageLevel(node["level"]),
+        node["criteria"].strip(),
+        node["source"].strip(),
+        _parse_condition(node["when"], f"{where}: when"),
+    )
 
 
 def parse_rules(data: Any, path: Path = RULES_PATH) -> RuleSet:
@@ -143,7 +151,7 @@ def parse_rules(data: Any, path: Path = RULES_PATH) -> RuleSet:
         raise RuleSetError(f"{path.name}: the top level must have 'version' and 'rules' (and only _anchors besides)")
     version = data["version"]
     if not isinstance(version, str) or not _VERSION.match(version):
-        raise RuleSetError(f"{path.name}: version must be text like \"2026.11.1\", got {version!r}")
+        raise RuleSetError(f'{path.name}: version must be text like "2026.11.1", got {version!r}')
     if not isinstance(data["rules"], list) or not data["rules"]:
         raise RuleSetError(f"{path.name}: rules must be a non-empty list")
     rules = tuple(_parse_rule(node, index, path) for index, node in enumerate(data["rules"]))

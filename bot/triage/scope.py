@@ -1,14 +1,20 @@
 """Whether a mention is a current complaint of the person writing, decided by cue words in scope.
 
 Own NegEx/ConText-style rules over spaCy sentences (no parser is available): a cue acts on a
-mention in the same clause, and clauses are cut at "but"-like words, and at a comma or "and" that
-opens a new subject. Cue lists live in lexicon.yml so a clinician can read and extend them.
+mention in the same clause, and clauses are cut at "but"-like words, at a comma or "and" that opens
+a new subject, and at a comma that opens a new predicate ("no swelling, pain is 9/10", "not swollen,
+walking fine"), while a list of bare items after a comma stays in the clause ("no swelling, redness
+or heat"). A hypothetical or someone else's story stops at a comma that opens a clause about a new
+topic ("in case it swells, pain is 9/10 now"; "my mum thinks it's a cyst, pain is 8/10"). A pain score
+is negated only by a negation about the score itself ("not a 9"). Cue lists and clause words live in
+lexicon.yml so a clinician can read and extend them.
 
 Time markers (present, recent, resolved, remote) date a mention; the nearest one in its clause
 decides, and which of them put it in the past depends on the finding's kind (FindingKind): "last
 night" leaves a swelling current but makes "9/10" yesterday's score. A clause that refers back
 ("..., it's been fine for years") dates the clause before it too.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -18,11 +24,14 @@ from enum import Enum
 from spacy.tokens import Doc
 
 from bot.triage.pipeline import Lexicon
-from bot.triage.vocabulary import FINDINGS, INTAKE_FACTS, FindingKind
+from bot.triage.vocabulary import DATED_BY_ONSET, FINDINGS, INTAKE_FACTS, NUMERIC_FINDINGS, FindingKind
 
 NEGATION_WINDOW = 6  # tokens after "no"/"not" that a negation reaches, as in NegEx
 NEGATION_AFTER_WINDOW = 3  # "swelling: none"
 RECURRENCE_WINDOW = 3  # "if it gives way again" says it has given way before
+PREDICATE_WINDOW = 3  # words after a comma in which a verb or state opens a new clause ("pain is 9/10")
+# words between a negation and a number it is about: "not even a 9", "it isn't 8/10"
+NUMBER_NEGATION_GAP = 3
 
 TokenSpan = tuple[int, int]
 
@@ -58,8 +67,14 @@ def _distance(a: TokenSpan, b: TokenSpan) -> int:
 class DocScope:
     """Sentences, clauses and cues of one message, computed once and asked about each mention."""
 
-    def __init__(self, doc: Doc, lexicon: Lexicon, cues: Mapping[str, Sequence[TokenSpan]],
-                 finding_spans: Sequence[TokenSpan], phrase_spans: Sequence[TokenSpan] | None = None) -> None:
+    def __init__(
+        self,
+        doc: Doc,
+        lexicon: Lexicon,
+        cues: Mapping[str, Sequence[TokenSpan]],
+        finding_spans: Sequence[TokenSpan],
+        phrase_spans: Sequence[TokenSpan] | None = None,
+    ) -> None:
         """`finding_spans` are the red-flag mentions (not the intake facts): a bare "no" after one
         answers for it alone. `phrase_spans` (default: the same) are every reading of a red-flag
         phrase, longer ones included: a negation inside one is part of the phrase."""
@@ -78,25 +93,38 @@ class DocScope:
             has_mark = any(token.text == "?" for token in sentence)
             self.question_marks.append(has_mark)
             self.questions.append(opens_question or has_mark)
-        self.negation_clause = self._clauses(lexicon, lexicon.strong_breaks | lexicon.weak_breaks)
-        # A time marker also stops at a comma that opens a new predicate, as a finding does ("hurt it
-        # in 2019, swells after every run"); negation does not, so "no swelling, redness or heat" holds.
+        others = list(cues.get("other_person", ()))
+        selves = [span for span in cues.get("self", ()) if not any(_inside(span, o) for o in others)]
+        self.clause_commas, self.topic_commas, self.present_topic_commas = self._new_clause_commas(lexicon, selves)
+        self.negation_clause = self._clauses(lexicon, lexicon.strong_breaks | lexicon.weak_breaks, breaks_at=self.clause_commas)
+        # Hypotheticals span a comma ("if it swells up, goes red or hot, should I go?") unless the next
+        # clause speaks of a new topic ("in case it swells, pain is 9/10 now").
+        self.hypothetical_segment = self._clauses(
+            lexicon, lexicon.strong_breaks, split_on_subject=False, breaks_at=self.topic_commas
+        )
+        # A time marker stops at a comma that opens a clause about a new topic ("tore my ACL in 2019,
+        # knee is swollen"), though not at one that goes on with the same subject ("it gave way years
+        # ago, fine since surgery"), and at a comma before a new finding ("hurt it in 2019, swells after
+        # every run"); a negation does not stop there, so "no swelling, redness or heat" holds.
         finding_starts = frozenset(span[0] for span in finding_spans)
-        self.past_clause = self._clauses(lexicon, lexicon.strong_breaks | {"and"}, new_predicates=finding_starts)
+        self.past_clause = self._clauses(
+            lexicon, lexicon.strong_breaks | {"and"}, new_predicates=finding_starts, breaks_at=self.topic_commas
+        )
         self.segment = self._clauses(lexicon, lexicon.strong_breaks, split_on_subject=False)
 
         pseudo = list(cues.get("pseudo", ()))
+
         def usable(kind: str, extra_blockers: Sequence[TokenSpan] = ()) -> list[TokenSpan]:
             blockers = list(pseudo) + list(extra_blockers)
             return [span for span in cues.get(kind, ()) if not any(_overlaps(span, b) for b in blockers)]
 
         # A negation word inside a finding's own phrase ("can't put weight on it") negates nothing,
-        # except an intake fact inside that phrase ("can't [walk normally]"): the red flag errs
-        # towards counting, the intake fact must not read the opposite of what was written.
+        # except an intake fact inside or overlapping that phrase ("can't [walk normally]", "can't
+        # [walk as normal]"): the red flag errs towards counting, the intake fact must not read the
+        # opposite of what was written.
         phrases = list(finding_spans if phrase_spans is None else phrase_spans)
         self.negations = usable("negation", phrases)
-        self.inner_negations = [(span, holder) for span in usable("negation") for holder in phrases
-                                if _inside(span, holder)]
+        self.inner_negations = [(span, holder) for span in usable("negation") for holder in phrases if _inside(span, holder)]
         # Every negation word, also those inside a finding's phrase: "can't walk, not since the fall"
         # repeats the finding's own negation rather than saying it ended.
         self.all_negations = list(cues.get("negation", ()))
@@ -109,24 +137,30 @@ class DocScope:
         # "fine ever since" says the trouble ended: a resolved phrase cancels an ongoing cue it overlaps.
         self.ongoing_cues = usable("ongoing", cues.get("resolved", ()))
         self.same_now = list(cues.get("same_now", ()))
+        self.onsets = list(cues.get("onset", ()))
         for span in cues.get("modal", ()):
             self.modal_sentences.add(self.sentence_of[span[0]])
-        others = list(cues.get("other_person", ()))
-        selves = [span for span in cues.get("self", ()) if not any(_inside(span, o) for o in others)]
         self.people = sorted([(span, True) for span in others] + [(span, False) for span in selves])
         self.selves = selves
         # "no better now", "not fine since": a negated resolved phrase says the trouble goes on.
         negated_words = {span[1] - 1 for span in self.all_negations}
-        self.time_markers = [(span, kind) for span, kind in self._time_markers(cues)
-                             if not (kind == "resolved" and span[0] - 1 in negated_words)]
+        self.time_markers = [
+            (span, kind) for span, kind in self._time_markers(cues) if not (kind == "resolved" and span[0] - 1 in negated_words)
+        ]
 
-    def _clauses(self, lexicon: Lexicon, breaks: frozenset[str] | set[str], split_on_subject: bool = True,
-                 new_predicates: frozenset[int] = frozenset()) -> list[int]:
+    def _clauses(
+        self,
+        lexicon: Lexicon,
+        breaks: frozenset[str] | set[str],
+        split_on_subject: bool = True,
+        new_predicates: frozenset[int] = frozenset(),
+        breaks_at: frozenset[int] = frozenset(),
+    ) -> list[int]:
         clause_of = [0] * len(self.doc)
         clause = 0
         for token in self.doc:
             starts_sentence = token.is_sent_start and token.i > 0
-            breaks_here = token.lower_ in breaks
+            breaks_here = token.lower_ in breaks or token.i in breaks_at
             if split_on_subject and token.lower_ in {",", "and"} and token.i + 1 < len(self.doc):
                 breaks_here = breaks_here or self.doc[token.i + 1].lower_ in lexicon.subject_starts
             if token.text == "," and token.i + 1 in new_predicates:
@@ -135,6 +169,64 @@ class DocScope:
                 clause += 1
             clause_of[token.i] = clause
         return clause_of
+
+    def _new_clause_commas(
+        self, lexicon: Lexicon, selves: Sequence[TokenSpan]
+    ) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+        """Commas that open a new clause, the subset whose clause is about a new topic, and the subset
+        of those told in the present (a past tense goes on with someone else's story: "my dad had a
+        DVT, leg was swollen for weeks"; the present is the writer again: "..., pain is 8/10").
+
+        A new clause: a new subject ("no swelling, it aches"), a number ("no injury, 9/10 pain"), or a
+        predicate word (clauses.predicates) among the first PREDICATE_WINDOW words before any list word
+        ("no swelling, pain is 9/10", "not swollen, walking fine", "no injury, can't bend it"); a list of
+        bare items is not one ("no swelling, redness or heat", "doesn't lock, catch or give way").
+        A new topic: a number, the writer ("..., my calf is swollen"), or a word of its own before the
+        predicate ("..., pain is 9/10") that does not point back ("..., it burst", "..., has been fine").
+        A clause opening with its verb shares the subject before it ("if it swells, is hot and red").
+        """
+        doc = self.doc
+        self_starts = {span[0] for span in selves}
+        opens: set[int] = set()
+        topics: set[int] = set()
+        present: set[int] = set()
+        for comma in doc:
+            if comma.text != "," or comma.i + 1 >= len(doc) or doc[comma.i + 1].is_sent_start:
+                continue
+            first = doc[comma.i + 1]
+            if first.like_num or first.i in self_starts:
+                opens.add(comma.i)
+                topics.add(comma.i)
+                present.add(comma.i)
+                continue
+            if first.lower_ in lexicon.subject_starts or self._repeats_verb(lexicon, comma.i):
+                opens.add(comma.i)
+                continue
+            for word in doc[first.i : first.i + PREDICATE_WINDOW]:
+                if word.is_sent_start and word.i > first.i or word.lower_ in lexicon.list_words or word.is_punct:
+                    break
+                if word.lower_ in lexicon.predicates:
+                    opens.add(comma.i)
+                    if word.i > first.i and first.lower_ not in lexicon.back_references:
+                        topics.add(comma.i)
+                        if word.lower_ not in lexicon.past_tense:
+                            present.add(comma.i)
+                    break
+        return frozenset(opens), frozenset(topics), frozenset(present)
+
+    def _repeats_verb(self, lexicon: Lexicon, comma: int) -> bool:
+        """ "never had a clot, had surgery": the word after the comma is a verb the stretch before it
+        already has (back to the previous comma or the sentence start), so it opens a clause of its own."""
+        word = self.doc[comma + 1].lower_
+        if word not in lexicon.repeated_verbs:
+            return False
+        start = self.doc[comma].sent.start
+        for token in reversed(self.doc[start:comma]):
+            if token.text == ",":
+                break
+            if token.lower_ == word:
+                return True
+        return False
 
     def _answer_negations(self, lexicon: Lexicon) -> list[TokenSpan]:
         # "swelling yes, redness no": a bare "no" that closes a clause answers for the word before it.
@@ -151,8 +243,7 @@ class DocScope:
     def _time_markers(cues: Mapping[str, Sequence[TokenSpan]]) -> list[tuple[TokenSpan, str]]:
         markers = [(span, kind) for kind in _MARKER_RANK for span in cues.get(kind, ())]
         # The longer phrase wins: "in the past few days" is recent, "fine now" is resolved.
-        return [(span, kind) for span, kind in markers
-                if not any(other != span and _inside(span, other) for other, _ in markers)]
+        return [(span, kind) for span, kind in markers if not any(other != span and _inside(span, other) for other, _ in markers)]
 
     def verdict(self, span: TokenSpan, name: str) -> Verdict:
         cue = self._negated(span, name)
@@ -166,7 +257,7 @@ class DocScope:
             cue = check(span)
             if cue is not None:
                 return Verdict(status, cue)
-        cue = self._past(span, FINDINGS[name])
+        cue = self._past(span, FINDINGS[name], dated_by_onset=name in DATED_BY_ONSET)
         return Verdict(Status.PAST, cue) if cue is not None else Verdict(Status.CURRENT)
 
     def ongoing(self, span: TokenSpan) -> TokenSpan | None:
@@ -181,15 +272,31 @@ class DocScope:
         clause = self.negation_clause[span[0]]
         negations = self.negations
         if name in INTAKE_FACTS:
-            negations = negations + [cue for cue, holder in self.inner_negations if _inside(span, holder)]
+            negations = negations + [cue for cue, holder in self.inner_negations if _overlaps(span, holder)]
+        numeric = name in NUMERIC_FINDINGS
         for cue in negations:
             if cue[1] <= span[0] and self.negation_clause[cue[0]] == clause and span[0] - cue[1] <= NEGATION_WINDOW:
+                if numeric and not self._about_number(cue, span):
+                    continue
                 return cue
         for cue in self.negations_after:
-            if (cue[0] >= span[1] and self.segment[cue[0]] == self.segment[span[0]]
-                    and cue[0] - span[1] <= NEGATION_AFTER_WINDOW and self._answers_only(span, cue)):
+            if (
+                cue[0] >= span[1]
+                and self.segment[cue[0]] == self.segment[span[0]]
+                and cue[0] - span[1] <= NEGATION_AFTER_WINDOW
+                and self._answers_only(span, cue)
+            ):
                 return cue
         return None
+
+    def _about_number(self, cue: TokenSpan, span: TokenSpan) -> bool:
+        """ "it's not 8/10", "not even a 9": a number is negated only by a negation right before it,
+        with no punctuation or other finding in between ("no swelling, pain is 9/10" and "no swelling
+        or pain 9/10" deny the swelling, not the score)."""
+        between = range(cue[1], span[0])
+        if len(between) > NUMBER_NEGATION_GAP or any(self.doc[i].is_punct for i in between):
+            return False
+        return not any(other != span and other[0] in between for other in self.finding_spans)
 
     def _answers_only(self, span: TokenSpan, cue: TokenSpan) -> bool:
         # "swelling yes, redness no": the "no" answers for redness, not for the swelling before it.
@@ -201,20 +308,21 @@ class DocScope:
     def _hypothetical(self, span: TokenSpan) -> TokenSpan | None:
         if any(0 <= cue[0] - span[1] <= RECURRENCE_WINDOW for cue in self.recurrences):
             return None
-        segment, sentence = self.segment[span[0]], self.sentence_of[span[0]]
+        segment, sentence = self.hypothetical_segment[span[0]], self.sentence_of[span[0]]
         for cue in self.hypotheticals:
-            if cue[1] <= span[0] and self.segment[cue[0]] == segment:
+            if cue[1] <= span[0] and self.hypothetical_segment[cue[0]] == segment:
                 return cue
         conditional_counts = self.questions[sentence] or sentence in self.modal_sentences
         for cue in self.conditionals:
-            if conditional_counts and cue[1] <= span[0] and self.segment[cue[0]] == segment:
+            if conditional_counts and cue[1] <= span[0] and self.hypothetical_segment[cue[0]] == segment:
                 return cue
         if self.questions[sentence]:
             generic = [cue for cue in self.generic_questions if self.sentence_of[cue[0]] == sentence]
             if self.question_marks[sentence]:
                 generic += [cue for cue in self.open_questions if self.sentence_of[cue[0]] == sentence]
-            speaks_for_self = any(self.sentence_of[s[0]] == sentence and not any(_inside(s, g) for g in generic)
-                                  for s in self.selves)
+            speaks_for_self = any(
+                self.sentence_of[s[0]] == sentence and not any(_inside(s, g) for g in generic) for s in self.selves
+            )
             if generic and not speaks_for_self:
                 return generic[0]
         return None
@@ -227,15 +335,25 @@ class DocScope:
         for cue, is_other in self.people:
             if cue[0] < span[0] and self.sentence_of[cue[0]] == sentence and not _overlaps(cue, span):
                 nearest = (cue, is_other)
-        return nearest[0] if nearest and nearest[1] else None
+        if not (nearest and nearest[1]):
+            return None
+        # "my mum thinks it's a cyst, pain is 8/10": a clause about a new topic is the writer's again.
+        if any(nearest[0][1] <= comma < span[0] for comma in self.present_topic_commas):
+            return None
+        return nearest[0]
 
-    def _past(self, span: TokenSpan, kind: FindingKind) -> TokenSpan | None:
-        if kind is FindingKind.HISTORY or (kind is not FindingKind.EVENT and self._same_now(span)):
+    def _past(self, span: TokenSpan, kind: FindingKind, dated_by_onset: bool = False) -> TokenSpan | None:
+        if kind in (FindingKind.HISTORY, FindingKind.ONSET) or (kind is not FindingKind.EVENT and self._same_now(span)):
             return None
         clause = self.past_clause[span[0]]
-        markers = [(marker, marker_kind) for marker, marker_kind in self.time_markers
-                   if (self.past_clause[marker[0]] == clause or _overlaps(marker, span))
-                   and not self._echoes_negation(marker, span)]
+        markers = [
+            (marker, marker_kind)
+            for marker, marker_kind in self.time_markers
+            if (self.past_clause[marker[0]] == clause or _overlaps(marker, span)) and not self._echoes_negation(marker, span)
+        ]
+        if dated_by_onset and any(self.past_clause[cue[0]] == clause for cue in self.onsets):
+            # "pain behind my knee started a month ago": the date is the start of a complaint that goes on.
+            markers = [(marker, marker_kind) for marker, marker_kind in markers if marker_kind not in ("past_remote", "recent")]
         if not any(marker_kind == "present" for _, marker_kind in markers):
             markers += self._settled_after(span)
         # An event is dated, not resolved: "my kneecap used to pop out as a teenager" is remote
@@ -264,16 +382,18 @@ class DocScope:
                 continue
             if self.past_clause[cue[0]] == clause:
                 return True
-            if self.past_clause[cue[0]] == clause + 1 and self._refers_back(clause + 1, cue) and not any(
-                    self.past_clause[other[0]] == clause + 1 for other in self.finding_spans):
+            if (
+                self.past_clause[cue[0]] == clause + 1
+                and self._refers_back(clause + 1, cue)
+                and not any(self.past_clause[other[0]] == clause + 1 for other in self.finding_spans)
+            ):
                 return True
         return False
 
     def _refers_back(self, clause: int, marker: TokenSpan) -> bool:
         """Whether `clause` opens with a word that points back ("it", "been") or with `marker`."""
         following = [token for token in self.doc if self.past_clause[token.i] == clause]
-        words = [token for token in following
-                 if not token.is_punct and token.lower_ not in self.lexicon.strong_breaks | {"and"}]
+        words = [token for token in following if not token.is_punct and token.lower_ not in self.lexicon.strong_breaks | {"and"}]
         if not words or following[0].lower_ in self.lexicon.strong_breaks - {";"}:
             # After "but" the next clause contrasts rather than refers back ("swollen, but better now").
             return False
@@ -284,9 +404,14 @@ class DocScope:
         dislocated my kneecap at school, it's been fine for years"): a clause opening with "it",
         "been"... or with the marker itself. A new subject ("my calf is fine now") does not."""
         clause, sentence = self.past_clause[span[0]], self.sentence_of[span[0]]
-        return [(marker, kind) for marker, kind in self.time_markers
-                if kind in ("resolved", "past_remote") and self.past_clause[marker[0]] == clause + 1
-                and self.sentence_of[marker[0]] == sentence and self._refers_back(clause + 1, marker)]
+        return [
+            (marker, kind)
+            for marker, kind in self.time_markers
+            if kind in ("resolved", "past_remote")
+            and self.past_clause[marker[0]] == clause + 1
+            and self.sentence_of[marker[0]] == sentence
+            and self._refers_back(clause + 1, marker)
+        ]
 
 
 # Time markers, most present first (the order breaks ties between markers equally near).
@@ -298,6 +423,7 @@ _MARKERS_FOR: dict[FindingKind, frozenset[str]] = {
     FindingKind.EVENT: frozenset({"present", "recent", "past_remote"}),
     FindingKind.INTENSITY: frozenset(_MARKER_RANK),
     FindingKind.HISTORY: frozenset(),
+    FindingKind.ONSET: frozenset(),
 }
 
 # Which markers put each kind of finding in the past: a symptom that has settled is no complaint, an
@@ -307,4 +433,5 @@ _PAST_FOR: dict[FindingKind, frozenset[str]] = {
     FindingKind.EVENT: frozenset({"past_remote"}),
     FindingKind.INTENSITY: frozenset({"recent", "resolved", "past_remote"}),
     FindingKind.HISTORY: frozenset(),
+    FindingKind.ONSET: frozenset(),
 }
