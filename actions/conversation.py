@@ -1,4 +1,5 @@
 """Reading the current conversation session out of a rasa_sdk Tracker."""
+
 from __future__ import annotations
 
 from typing import Any, Iterable, Iterator
@@ -58,9 +59,7 @@ def latest_intent(tracker: Tracker) -> str:
 
 def session_findings(tracker: Tracker) -> list[Finding]:
     """Red-flag findings from every message of the session, as the NLU annotator stored them."""
-    return messages_findings(
-        event.get("parse_data") or {"text": event.get("text")} for event in session_user_events(tracker)
-    )
+    return messages_findings(event.get("parse_data") or {"text": event.get("text")} for event in session_user_events(tracker))
 
 
 def session_assessment(tracker: Tracker, known_findings: Iterable[Finding] = ()) -> Assessment:

@@ -13,8 +13,16 @@ from bot.intake import INTAKE_SLOTS, IntakeUpdate, update_intake
 
 # A question asked in the middle of the intake is answered by a rule, never taken as an answer.
 NOT_ANSWERS = {
-    "ask_exercises", "ask_treatment", "ask_causes", "ask_prevention", "ask_when_to_see_doctor",
-    "stop", "greet", "goodbye", "bot_challenge", "thank",
+    "ask_exercises",
+    "ask_treatment",
+    "ask_causes",
+    "ask_prevention",
+    "ask_when_to_see_doctor",
+    "stop",
+    "greet",
+    "goodbye",
+    "bot_challenge",
+    "thank",
 }
 
 # Actions that may run between a person's message and this validation without having handled it.
@@ -41,7 +49,7 @@ def _times_asked(tracker: Tracker) -> dict[str, int]:
         if event.get("event") == "bot":
             name = str((event.get("metadata") or {}).get("utter_action") or "")
             if name.startswith(names.ASK_PREFIX):
-                slot = name[len(names.ASK_PREFIX):]
+                slot = name[len(names.ASK_PREFIX) :]
                 counts[slot] = counts.get(slot, 0) + 1
     return counts
 

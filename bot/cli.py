@@ -1,4 +1,5 @@
 """`python -m bot ...`: project commands that need no running server."""
+
 from __future__ import annotations
 
 import argparse
@@ -86,9 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     spacy_cmd.add_argument("directory", nargs="?", default=str(PROJECT_ROOT / "var" / "spacy" / "en_poplit"))
     spacy_cmd.set_defaults(handler=_build_spacy)
 
-    export_cmd = commands.add_parser(
-        "export-responses", help="write the ResponseSelector responses generated from bot/knowledge"
-    )
+    export_cmd = commands.add_parser("export-responses", help="write the ResponseSelector responses generated from bot/knowledge")
     export_cmd.add_argument("path", nargs="?", default=str(PROJECT_ROOT / "data" / "nlu" / "responses.yml"))
     export_cmd.set_defaults(handler=_export_responses)
     serve_cmd = commands.add_parser(

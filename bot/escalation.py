@@ -4,6 +4,7 @@ Built in the domain core so that the Rasa process can say it without the action 
 that decides on an escalation (bot/policies) puts this on the tracker, and the tracker store
 (bot/trackers) writes the record. Nothing here knows about Rasa.
 """
+
 from __future__ import annotations
 
 import uuid

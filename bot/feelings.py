@@ -5,6 +5,7 @@ The cues are data (feelings.yml). A feeling preceded by a denial ("I'm not worri
 a cause counts only in a sentence that fears or asks about it ("I think it might be cancer", "could
 it be a clot?"), not in a plain mention ("my dad had a clot once").
 """
+
 from __future__ import annotations
 
 import re
@@ -17,8 +18,11 @@ from pydantic import BaseModel, Extra
 FEELINGS_FILE = Path(__file__).with_name("feelings.yml")
 _DENIAL = re.compile(r"\b(not|n't|never|no longer|isn't|aren't|wasn't)\s+(?:\w+\s+){0,2}$", re.I)
 # A cause is feared, not just mentioned ("my dad had a clot once"), when its sentence says so.
-_FEAR_OR_QUESTION = re.compile(r"\?|\b(worr\w*|scared|afraid|fear\w*|terrified|frightened|think|might|could|maybe|"
-                               r"what if|is it|is this|could it|can it|in case|will i|would i|do i|might i)\b", re.I)
+_FEAR_OR_QUESTION = re.compile(
+    r"\?|\b(worr\w*|scared|afraid|fear\w*|terrified|frightened|think|might|could|maybe|"
+    r"what if|is it|is this|could it|can it|in case|will i|would i|do i|might i)\b",
+    re.I,
+)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 
 

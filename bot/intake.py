@@ -2,6 +2,7 @@
 
 Everything here is plain data in, plain data out, so the Rasa form in actions/ stays thin.
 """
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from datetime import date
 from typing import Iterable, Mapping, Optional, Sequence
 
 from bot.numbers import Duration, durations_in, parse_duration, parse_pain_score
-from bot.profile import LOCATIONS, SymptomProfile
+from bot.profile import SymptomProfile
 from bot.triage import Status, extract_mentions
 
 UNKNOWN = "unknown"
@@ -43,10 +44,16 @@ _DONT_KNOW = re.compile(
     re.I,
 )
 # Bare answers, read only as the answer to the question just asked ("no" means nothing on its own).
-_BARE_NO = re.compile(r"^\W*(no+|nope|nah|not really|not at all|none|neither|nothing|n|i don'?t think so|"
-                      r"don'?t think so|not that i(?:'ve| have)? noticed|no it'?s not|no it isn'?t)\b", re.I)
-_BARE_YES = re.compile(r"^\W*(yes|yeah|yep|yup|ya|y|definitely|i think so|a (?:little )?bit|a little|slightly|"
-                       r"kind of|sort of|somewhat|it is|it does)\b", re.I)
+_BARE_NO = re.compile(
+    r"^\W*(no+|nope|nah|not really|not at all|none|neither|nothing|n|i don'?t think so|"
+    r"don'?t think so|not that i(?:'ve| have)? noticed|no it'?s not|no it isn'?t)\b",
+    re.I,
+)
+_BARE_YES = re.compile(
+    r"^\W*(yes|yeah|yep|yup|ya|y|definitely|i think so|a (?:little )?bit|a little|slightly|"
+    r"kind of|sort of|somewhat|it is|it does)\b",
+    re.I,
+)
 # "no, it's my calf": the "no" rejects an earlier answer and says nothing about the question asked.
 _CORRECTION_CUE = re.compile(r"^\W*(no+\b|nope\b|actually\b|sorry\b|i meant\b|wait\b|correction\b|oops\b)", re.I)
 _BARE_GRADUAL = re.compile(r"^\W*(gradual(?:ly)?|slowly|slow|over time|by itself|on its own)\b", re.I)
@@ -61,8 +68,11 @@ _LOCATION_FINDINGS = {
 }
 _INJURY_FINDINGS = ("recent_injury", "ligament_injury", "lasting_injury")
 _MECHANICAL_FINDINGS = {
-    "locking": "locking", "locking_now": "locking", "catching": "catching",
-    "giving_way": "giving_way", "unstable": "giving_way",
+    "locking": "locking",
+    "locking_now": "locking",
+    "catching": "catching",
+    "giving_way": "giving_way",
+    "unstable": "giving_way",
 }
 _MECHANICAL_ORDER = ("locking", "catching", "giving_way")
 # Durations that are not how long the pain has lasted ("after sitting for 3 hours", "3 times a week").
@@ -72,7 +82,9 @@ _NOT_PAIN_DURATION_BEFORE = re.compile(
     r"(?:(?:about|around|over|more than|an?|the)\s+)?$",
     re.I,
 )
-_NOT_PAIN_DURATION_AFTER = re.compile(r"^\W*(?:long\s+)?(?:flight|drive|journey|shift|trip|run|walk|hike|ride|session|stretch)", re.I)
+_NOT_PAIN_DURATION_AFTER = re.compile(
+    r"^\W*(?:long\s+)?(?:flight|drive|journey|shift|trip|run|walk|hike|ride|session|stretch)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +206,9 @@ def _bare_answer(asked: str, text: str) -> Optional[str]:
     return None
 
 
-_BODY_WORDS = re.compile(r"\b(knee|leg|thigh|shin|calf|hamstring|tendon|joint|side|inside|outside|inner|outer|top|bottom|behind)\b", re.I)
+_BODY_WORDS = re.compile(
+    r"\b(knee|leg|thigh|shin|calf|hamstring|tendon|joint|side|inside|outside|inner|outer|top|bottom|behind)\b", re.I
+)
 
 
 def without_excluded_spans(entities: Iterable[Entity], spans: Iterable[tuple[int, int]], starts: Sequence[int]) -> list[Entity]:
@@ -205,7 +219,7 @@ def without_excluded_spans(entities: Iterable[Entity], spans: Iterable[tuple[int
     """
     excluded = list(spans)
     kept = []
-    for found, start in zip(entities, starts):
+    for found, start in zip(entities, starts, strict=False):
         end = start + len(found.text)
         if not any(start < span_end and span_start < end for span_start, span_end in excluded):
             kept.append(found)
@@ -347,7 +361,7 @@ def summarize(profile: SymptomProfile) -> str:
     if profile.location in _LOCATION_PHRASES:
         parts = ["pain " + _LOCATION_PHRASES[profile.location].format(side=side)]
     elif profile.location:
-        parts = [f"pain in your {side}leg, where you described it as \"{profile.location}\""]
+        parts = [f'pain in your {side}leg, where you described it as "{profile.location}"']
     else:
         parts = [f"pain in your {side}knee"]
     if profile.onset == "injury":

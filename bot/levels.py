@@ -1,4 +1,5 @@
 """Triage levels, ordered from least to most serious."""
+
 from __future__ import annotations
 
 from enum import Enum

@@ -1,6 +1,7 @@
 """The names Rasa's files and Poplit's code share: slots, intents, actions, responses and the keys
 Poplit adds to a message's parse data. Code refers to these constants; domain.yml, config.yml and
 the training data spell the same strings (a test checks that every one is declared there)."""
+
 from __future__ import annotations
 
 # Slots
@@ -35,8 +36,15 @@ TRIAGE_KEY = "triage"
 DEFERRED_QUESTION_KEY = "deferred_question"
 
 SLOTS = (
-    TRIAGE_LEVEL, RED_FLAGS, ESCALATION_MESSAGE, ESCALATION_EVIDENCE, ESCALATION_RECORD,
-    ASSESSMENT_DONE, DISCLAIMER_GIVEN, INTAKE_MISSES, PAIN_DURATION_DAYS,
+    TRIAGE_LEVEL,
+    RED_FLAGS,
+    ESCALATION_MESSAGE,
+    ESCALATION_EVIDENCE,
+    ESCALATION_RECORD,
+    ASSESSMENT_DONE,
+    DISCLAIMER_GIVEN,
+    INTAKE_MISSES,
+    PAIN_DURATION_DAYS,
 )
 RESPONSES = (UTTER_ESCALATION, UTTER_ESCALATION_EVIDENCE, UTTER_SERVICE_TROUBLE)
 ACTIONS = (ACTION_ASSESS, ACTION_ANSWER_QUESTION, VALIDATE_INTAKE_FORM)

@@ -1,4 +1,5 @@
 """Numbers people type: pain scores ("7/10", "seven out of ten") and durations ("3 weeks")."""
+
 from __future__ import annotations
 
 import re
@@ -13,24 +14,46 @@ _NUMBER = f"({NUMBER_PATTERN})"
 
 # A bare answer to "how bad is it, 0 to 10?": "7", "maybe a six", "7-8". Scores inside sentences
 # ("about 4/10", "the pain is a 9") are found by the triage engine's parser, so both agree.
-_HEDGES_BEFORE = (r"about|around|maybe|roughly|like|a|an|it's|its|it is|it'?s about|probably|i'd say|id say|i would say|"
-                  r"say|prob|probs|i guess|i think|i reckon|score|score of|pain|pain is|honestly|hmm|um|erm|ok|okay|so")
-_HEDGES_AFTER = (r"i think|i thnk|i'd say|id say|i reckon|i guess|maybe|probably|roughly|or so|ish|-ish|at the moment|"
-                 r"at the minute|right now|now|rn|atm|today|out of 10|/10|at most|tops|max|or less|"
-                 r"on a good day|on a bad day|give or take|barely anything|i suppose")
+_HEDGES_BEFORE = (
+    r"about|around|maybe|roughly|like|a|an|it's|its|it is|it'?s about|probably|i'd say|id say|i would say|"
+    r"say|prob|probs|i guess|i think|i reckon|score|score of|pain|pain is|honestly|hmm|um|erm|ok|okay|so"
+)
+_HEDGES_AFTER = (
+    r"i think|i thnk|i'd say|id say|i reckon|i guess|maybe|probably|roughly|or so|ish|-ish|at the moment|"
+    r"at the minute|right now|now|rn|atm|today|out of 10|/10|at most|tops|max|or less|"
+    r"on a good day|on a bad day|give or take|barely anything|i suppose"
+)
 _BARE_SCORE = re.compile(
-    rf"^\W*(?:(?:{_HEDGES_BEFORE})\W+)*{_NUMBER}(?:\s*(?:-|to|or)\s*{_NUMBER})?(?:-?ish)?"
-    rf"(?:\W+(?:{_HEDGES_AFTER}))*\W*$",
+    rf"^\W*(?:(?:{_HEDGES_BEFORE})\W+)*{_NUMBER}(?:\s*(?:-|to|or)\s*{_NUMBER})?(?:-?ish)?" rf"(?:\W+(?:{_HEDGES_AFTER}))*\W*$",
     re.I,
 )
 
 _UNITS_IN_DAYS = {
-    "minute": 1 / 1440, "min": 1 / 1440, "hour": 1 / 24, "hr": 1 / 24, "day": 1, "night": 1,
-    "week": 7, "wk": 7, "fortnight": 14, "month": 30, "mo": 30, "year": 365, "yr": 365,
+    "minute": 1 / 1440,
+    "min": 1 / 1440,
+    "hour": 1 / 24,
+    "hr": 1 / 24,
+    "day": 1,
+    "night": 1,
+    "week": 7,
+    "wk": 7,
+    "fortnight": 14,
+    "month": 30,
+    "mo": 30,
+    "year": 365,
+    "yr": 365,
 }
 _RELATIVE_DAYS = {
-    "today": 0.5, "this morning": 0.5, "tonight": 0.5, "yesterday": 1, "last night": 1,
-    "the weekend": 3, "last weekend": 5, "last week": 7, "last month": 30, "last year": 365,
+    "today": 0.5,
+    "this morning": 0.5,
+    "tonight": 0.5,
+    "yesterday": 1,
+    "last night": 1,
+    "the weekend": 3,
+    "last weekend": 5,
+    "last week": 7,
+    "last month": 30,
+    "last year": 365,
 }
 
 
@@ -69,8 +92,11 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _SINCE_WEEKDAY = re.compile(r"\bsince\s+(?P<last>last\s+)?(?P<day>" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _SINCE_HOLIDAY = {"christmas": (12, 25), "xmas": (12, 25), "new year": (1, 1), "new year's": (1, 1)}
 _SINCE_PHRASE = re.compile(r"\bsince\s+(?P<what>(?:the\s+)?[a-z' ]{3,30}?)(?=[,.!?;]|$|\s+(?:and|but|when|it|i)\b)", re.I)
-_VAGUE = re.compile(r"\b(?:for\s+)?(?P<what>ages|a while|a long time|a long while|quite a while|a good while|forever|"
-                    r"years and years|donkey's years|weeks|months|years|days)\b", re.I)
+_VAGUE = re.compile(
+    r"\b(?:for\s+)?(?P<what>ages|a while|a long time|a long while|quite a while|a good while|forever|"
+    r"years and years|donkey's years|weeks|months|years|days)\b",
+    re.I,
+)
 
 
 def _since_date(start: date, today: date) -> float:
@@ -97,11 +123,13 @@ def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Dur
     for match in _DURATION_PHRASE.finditer(lowered):
         count = _to_number(match.group("count"))
         days = count * _UNITS_IN_DAYS[match.group("unit").lower()]
-        found.append((match.start(), Duration(days, _duration_phrase(text[match.start():match.end()]))))
+        found.append((match.start(), Duration(days, _duration_phrase(text[match.start() : match.end()]))))
     for weekday in _SINCE_WEEKDAY.finditer(lowered):
         day = weekday.group("day").lower()
         back = (today.weekday() - _WEEKDAYS.index(day)) % 7 or 7
-        found.append((weekday.start(), Duration(float(back), f"since {'last ' if weekday.group('last') else ''}{day.capitalize()}")))
+        found.append(
+            (weekday.start(), Duration(float(back), f"since {'last ' if weekday.group('last') else ''}{day.capitalize()}"))
+        )
     for holiday, (month, day_of_month) in _SINCE_HOLIDAY.items():
         for match in re.finditer(rf"\bsince\s+{re.escape(holiday)}\b", lowered):
             start = date(today.year, month, day_of_month)
@@ -110,7 +138,9 @@ def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Dur
             found.append((match.start(), Duration(_since_date(start, today), f"since {holiday.capitalize()}")))
     for phrase, days in _RELATIVE_DAYS.items():
         for match in re.finditer(rf"\b{re.escape(phrase)}\b", lowered):
-            found.append((match.start(), Duration(days, phrase if phrase in ("today", "this morning", "tonight") else f"since {phrase}")))
+            found.append(
+                (match.start(), Duration(days, phrase if phrase in ("today", "this morning", "tonight") else f"since {phrase}"))
+            )
     if not found:
         for match in _VAGUE.finditer(lowered):
             found.append((match.start(), Duration(None, f"for {match.group('what')}")))

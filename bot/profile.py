@@ -1,4 +1,5 @@
 """What a person has told Poplit about their knee, as plain data shared by triage and knowledge."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,8 +9,17 @@ from typing import Optional
 LOCATIONS = ("back_of_knee", "behind_kneecap", "calf", "hamstring")
 SIDES = ("left", "right", "both")
 SYMPTOMS = (
-    "ache", "sharp", "throbbing", "tightness", "swelling", "lump",
-    "stiffness", "locking", "catching", "giving_way", "numbness",
+    "ache",
+    "sharp",
+    "throbbing",
+    "tightness",
+    "swelling",
+    "lump",
+    "stiffness",
+    "locking",
+    "catching",
+    "giving_way",
+    "numbness",
 )
 ACTIVITIES = ("running", "stairs", "sitting", "squatting", "sport", "blow_to_knee", "walking", "kneeling")
 ONSETS = ("injury", "gradual", "unknown")

@@ -4,6 +4,7 @@ Rasa's own `${VAR}` substitution fails when a variable is unset, so `make run` w
 files under var/ instead: SQLite and in-memory locks by default, PostgreSQL / Redis by URL, and
 Slack / Telegram only when their credentials are present.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,11 @@ def tracker_store_config(database_url: Optional[str], var_dir: Path) -> dict[str
     parsed = urlparse(database_url)
     scheme = parsed.scheme.split("+", 1)[0]
     if scheme == "sqlite":
-        return {"type": TRACKER_STORE_TYPE, "dialect": "sqlite", "db": unquote(parsed.path.lstrip("/")) or str(var_dir / "poplit-tracker.db")}
+        return {
+            "type": TRACKER_STORE_TYPE,
+            "dialect": "sqlite",
+            "db": unquote(parsed.path.lstrip("/")) or str(var_dir / "poplit-tracker.db"),
+        }
     if scheme not in ("postgresql", "postgres"):
         raise ConfigError(f"DATABASE_URL must be sqlite:///PATH or postgresql://..., got scheme {parsed.scheme!r}")
     config: dict[str, Any] = {

@@ -4,6 +4,7 @@ Settings come from the environment (see README): RASA_HOST, RASA_PORT, ACTIONS_P
 VAR_DIR, MODEL, VENV, plus everything bot/runtime_config.py reads (DATABASE_URL, REDIS_URL,
 RASA_AUTH_TOKEN, channel credentials).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -67,9 +68,23 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
     rasa = ServiceSpec(
         name="rasa",
         argv=[
-            rasa_bin, "run", "--model", str(settings.model), "--enable-api", "--auth-token", runtime["token"],
-            "--interface", settings.rasa_host, "--port", str(settings.rasa_port), "--cors", "*",
-            "--endpoints", runtime["endpoints"], "--credentials", runtime["credentials"],
+            rasa_bin,
+            "run",
+            "--model",
+            str(settings.model),
+            "--enable-api",
+            "--auth-token",
+            runtime["token"],
+            "--interface",
+            settings.rasa_host,
+            "--port",
+            str(settings.rasa_port),
+            "--cors",
+            "*",
+            "--endpoints",
+            runtime["endpoints"],
+            "--credentials",
+            runtime["credentials"],
         ],
         env=base_env,
         log_file=log_dir / "rasa.log",
@@ -126,7 +141,11 @@ async def serve(env: Mapping[str, str]) -> int:
     if not settings.model.exists():
         print(f"error: no trained model at {settings.model}; run 'make train' first", file=sys.stderr)
         return 1
-    for name, host, port in (("Rasa", settings.rasa_host, settings.rasa_port), ("action server", "127.0.0.1", settings.actions_port), ("health check", "127.0.0.1", settings.health_port)):
+    for name, host, port in (
+        ("Rasa", settings.rasa_host, settings.rasa_port),
+        ("action server", "127.0.0.1", settings.actions_port),
+        ("health check", "127.0.0.1", settings.health_port),
+    ):
         if not _port_is_free(host, port):
             print(f"error: port {port} for the {name} is in use (is Poplit already running?)", file=sys.stderr)
             return 1

@@ -1,4 +1,5 @@
 """Settings read from the environment, with the embedded defaults `make run` uses."""
+
 from __future__ import annotations
 
 import os

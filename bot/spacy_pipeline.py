@@ -3,6 +3,7 @@
 No pretrained English model can be installed here, and the NLU only needs tokens and lemmas,
 so Rasa's SpacyNLP loads this folder and the triage engine builds the same pipeline in memory.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

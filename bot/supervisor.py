@@ -6,6 +6,7 @@ workers included), and asks the kernel to send it SIGTERM should the supervisor 
 killed supervisor leaves no servers behind. Nothing here knows about Rasa; bot/serve.py says what
 to run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -14,7 +15,7 @@ import logging
 import os
 import signal
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -166,7 +167,7 @@ class Supervisor:
         states = [s for s in self.states.values() if s.process and s.process.returncode is None]
         answers = await asyncio.gather(*(_answers(self._session, s.spec.ready_url) for s in states))
         now = self.clock()
-        for state, answered in zip(states, answers):
+        for state, answered in zip(states, answers, strict=False):
             if answered:
                 if state.status != "up":
                     logger.info("%s is up (pid %s)", state.spec.name, state.process.pid if state.process else "?")
@@ -196,7 +197,11 @@ class Supervisor:
                 state.status, state.restart_at = "restarting", now + delay
                 logger.error(
                     "%s exited with code %s after %.1f s; restarting in %.1f s (see %s)",
-                    state.spec.name, process.returncode, now - state.started_at, delay, state.spec.log_file,
+                    state.spec.name,
+                    process.returncode,
+                    now - state.started_at,
+                    delay,
+                    state.spec.log_file,
                 )
             if state.restart_at is not None and now >= state.restart_at and not self._stopping:
                 state.restarts += 1

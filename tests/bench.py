@@ -4,6 +4,7 @@ Starts the real servers the way `make run` does, then measures per-turn REST lat
 full intake at 1 and 10 concurrent conversations, /model/parse alone, cold start, RSS, the last
 training time and the cost of red-flag screening per message.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,9 @@ from tests.e2e.conversation import ANSWERS
 from tests.support.assistant import PROJECT_ROOT, RunningAssistant, running_assistant
 
 OPENING = "the back of my knee aches after running, about 4/10"
-INTAKE_TURNS = [OPENING] + [ANSWERS[slot] for slot in ("pain_onset", "pain_duration", "swelling", "mechanical_symptoms", "weight_bearing")]
+INTAKE_TURNS = [OPENING] + [
+    ANSWERS[slot] for slot in ("pain_onset", "pain_duration", "swelling", "mechanical_symptoms", "weight_bearing")
+]
 
 
 def percentile(samples: list[float], fraction: float) -> float:
@@ -77,7 +80,10 @@ def cold_training_seconds() -> float:
         started = time.monotonic()
         subprocess.run(
             [str(Path(sys.executable).parent / "rasa"), "train", "--out", scratch, "--fixed-model-name", "bench"],
-            cwd=PROJECT_ROOT, env=env, check=True, capture_output=True,
+            cwd=PROJECT_ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         return time.monotonic() - started
 

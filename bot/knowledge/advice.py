@@ -130,8 +130,7 @@ def _exercise_message(exercises: Sequence[Exercise]) -> str:
     """One list; the most common frequency goes in the heading, any other stays on its line."""
     usual = Counter(exercise.frequency_text for exercise in exercises).most_common(1)[0][0]
     lines = [
-        f"{exercise.name}: {exercise.dose_text}"
-        + ("" if exercise.frequency_text == usual else f", {exercise.frequency_text}")
+        f"{exercise.name}: {exercise.dose_text}" + ("" if exercise.frequency_text == usual else f", {exercise.frequency_text}")
         for exercise in exercises
     ]
     return _bullets(f"Exercises that could suit you, {usual}:", lines)

@@ -36,9 +36,7 @@ _BlockStyleDumper.add_representer(str, _represent_text)
 def responses_yaml(knowledge: Knowledge | None = None) -> str:
     """A Rasa 3.1 `responses:` document with `utter_<intent>/<sub>` for every retrieval topic."""
     knowledge = knowledge or load_knowledge()
-    responses = {
-        f"utter_{topic}": [{"text": knowledge.answer(topic, TriageLevel.SELF_CARE)}] for topic in RETRIEVAL_TOPIC_KEYS
-    }
+    responses = {f"utter_{topic}": [{"text": knowledge.answer(topic, TriageLevel.SELF_CARE)}] for topic in RETRIEVAL_TOPIC_KEYS}
     body = yaml.dump(
         {"version": "3.1", "responses": responses},
         Dumper=_BlockStyleDumper,

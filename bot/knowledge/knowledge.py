@@ -68,11 +68,17 @@ class Knowledge:
         intent, _, sub = topic_key.partition("/")
         if intent == EXERCISE_INTENT and sub in ("", "which", "overview", "hamstring_stretch") and advice.exercises:
             lines = [f"{exercise.name}: {exercise.dose_text}, {exercise.frequency_text}" for exercise in advice.exercises]
-            return "For what you described, these are the exercises I'd start with:\n" + "\n".join(f"- {line}" for line in lines) + (
-                f"\n{advice.pain_rule}" if advice.pain_rule else ""
+            return (
+                "For what you described, these are the exercises I'd start with:\n"
+                + "\n".join(f"- {line}" for line in lines)
+                + (f"\n{advice.pain_rule}" if advice.pain_rule else "")
             )
         if intent == "ask_treatment" and sub in ("", "overview") and advice.treatments:
-            heading = "For what you described, these tend to help:" if advice.level.allows_exercise_advice else "Until you've been seen:"
+            heading = (
+                "For what you described, these tend to help:"
+                if advice.level.allows_exercise_advice
+                else "Until you've been seen:"
+            )
             return heading + "\n" + "\n".join(f"- {treatment.advice}" for treatment in advice.treatments)
         if intent == "ask_causes":
             listed = {cause.topic: cause for cause in advice.contributors if cause.topic}
@@ -80,8 +86,9 @@ class Knowledge:
                 cause = listed[topic_key]
                 return f"{cause.name} came up because of what you described, as one possibility among others. {cause.summary}"
             if sub in ("", "overview") and advice.contributors:
-                return "From what you described, these could be playing a part (only a clinician can say for sure):\n" + "\n".join(
-                    f"- {cause.possibility}" for cause in advice.contributors
+                return (
+                    "From what you described, these could be playing a part (only a clinician can say for sure):\n"
+                    + "\n".join(f"- {cause.possibility}" for cause in advice.contributors)
                 )
         return None
 

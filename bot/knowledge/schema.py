@@ -129,11 +129,7 @@ class _Entry:
         value = self.value(field, True)
         if value is None:
             return ()
-        if (
-            not isinstance(value, list)
-            or not value
-            or not all(isinstance(item, str) and item.strip() for item in value)
-        ):
+        if not isinstance(value, list) or not value or not all(isinstance(item, str) and item.strip() for item in value):
             self.problem("must be a non-empty list of texts", field)
             return ()
         return tuple(item.strip() for item in value)
@@ -195,9 +191,7 @@ def _each(file: _Entry, field: str, parse: Callable[[_Entry], T], required: bool
 def _range(entry: _Entry, field: str, value: Any, limits: tuple[int, int]) -> tuple[int, int] | None:
     """A number or a [min, max] pair of whole numbers within `limits`."""
     pair = [value, value] if isinstance(value, int) and not isinstance(value, bool) else value
-    if not (
-        isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, int) and not isinstance(n, bool) for n in pair)
-    ):
+    if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(n, int) and not isinstance(n, bool) for n in pair)):
         entry.problem(f"must be a whole number or [min, max], got {value!r}", f"dosing.{field}")
         return None
     low, high = pair
@@ -280,9 +274,7 @@ def _matches(entry: _Entry) -> dict[str, dict[str, int]]:
             if tag not in allowed:
                 entry.problem(f"has unknown tag {tag!r}; allowed: {sorted(allowed)}", f"matches.{dimension}")
             elif not isinstance(weight, int) or isinstance(weight, bool) or not 1 <= weight <= MAX_WEIGHT:
-                entry.problem(
-                    f"weight must be a whole number 1-{MAX_WEIGHT}, got {weight!r}", f"matches.{dimension}.{tag}"
-                )
+                entry.problem(f"weight must be a whole number 1-{MAX_WEIGHT}, got {weight!r}", f"matches.{dimension}.{tag}")
             else:
                 matches.setdefault(dimension, {})[tag] = weight
     if not matches:
@@ -421,9 +413,7 @@ def read_content(directory: Path) -> Content:
     starter_order = tuple(item for item in exercises_file.data.get("starters") or [] if item in starters)
     profile_targets = _targets_of_tags(exercises_file)
 
-    notes = [
-        note for file in files.values() for note in _each(file, "notes", _note, required=file.where == "messages.yml")
-    ]
+    notes = [note for file in files.values() for note in _each(file, "notes", _note, required=file.where == "messages.yml")]
     notes_by_id = {note.id: note for note in notes}
     for note_id in REQUIRED_NOTES:
         if note_id not in notes_by_id:
@@ -435,9 +425,7 @@ def read_content(directory: Path) -> Content:
     for level in TriageLevel:
         entry = _Entry(problems, f"messages.yml: level_messages[{level.value}]", level_data.get(level.value))
         placeholder = EMERGENCY_PLACEHOLDER if level is TriageLevel.EMERGENCY else None
-        level_messages[level] = Note(
-            id=level.value, text=entry.text("text", placeholder=placeholder), source=entry.source()
-        )
+        level_messages[level] = Note(id=level.value, text=entry.text("text", placeholder=placeholder), source=entry.source())
         entry.finish()
     for unknown in sorted(set(level_data) - {level.value for level in TriageLevel}):
         messages.problem(f"has unknown level {unknown!r}", "level_messages")

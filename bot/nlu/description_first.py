@@ -7,6 +7,7 @@ reader (bot.intake, the triage engine's reading) finds something it answers abou
 knee, the intent becomes describe_symptoms; the question topic NLU saw is kept in the parse data
 under "deferred_question", and the assessment answers it afterwards.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -27,8 +28,15 @@ DEFERRED_KEY = names.DEFERRED_QUESTION_KEY
 # Intents a description may have been mistaken for ("hi, I have pain behind my knee" is more than a
 # greeting); stops, thanks and answers keep their own.
 OVERRIDABLE = (
-    "ask_exercises", "ask_treatment", "ask_causes", "ask_prevention", "ask_when_to_see_doctor",
-    "out_of_scope", "nlu_fallback", "greet", "bot_challenge",
+    "ask_exercises",
+    "ask_treatment",
+    "ask_causes",
+    "ask_prevention",
+    "ask_when_to_see_doctor",
+    "out_of_scope",
+    "nlu_fallback",
+    "greet",
+    "bot_challenge",
 )
 
 

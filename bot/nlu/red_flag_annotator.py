@@ -4,6 +4,7 @@ The result (level, rule ids, evidence, rule-set version and the findings themsel
 parse data under "triage", so the dialogue policy and the actions can act on it in the same turn
 and combine findings across messages without screening a message twice.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text

@@ -17,6 +17,7 @@ custom slot mappings). With the guard:
 
 The red-flag escalation never goes through here: RedFlagPolicy has Rasa say it itself.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -108,9 +109,7 @@ def _apologised_this_turn(tracker: Any) -> bool:
 async def _apology(action: RemoteAction, output_channel: Any, nlg: Any, tracker: Any) -> List[Event]:
     events: List[Event] = []
     if not _apologised_this_turn(tracker):
-        message = await nlg.generate(
-            APOLOGY_RESPONSE, tracker, output_channel.name(), emergency_number=emergency_number()
-        )
+        message = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name(), emergency_number=emergency_number())
         if message:
             events.append(create_bot_utterance({**message, "utter_action": APOLOGY_RESPONSE}))
     requested = tracker.get_slot(REQUESTED_SLOT)

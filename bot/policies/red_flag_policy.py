@@ -12,6 +12,7 @@ escalation record goes on the tracker for the tracker store to write to the audi
 Loading the policy also installs the action server guard, so no other reply waits on a hung
 action server for long either.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,4 +1,5 @@
 """The escalation audit trail: what was flagged, by which rules, on what evidence, when."""
+
 from __future__ import annotations
 
 import json

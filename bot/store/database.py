@@ -25,7 +25,7 @@ def database_url(env: Optional[Mapping[str, str]] = None) -> str:
         directory.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{directory.resolve() / 'poplit.db'}"
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     return url
 
 
@@ -48,6 +48,4 @@ def _add_escalation_id(engine: Engine) -> None:
         return
     with engine.begin() as connection:
         connection.execute(text("ALTER TABLE triage_escalations ADD COLUMN escalation_id VARCHAR(64)"))
-        connection.execute(
-            text("CREATE UNIQUE INDEX ix_triage_escalations_escalation_id ON triage_escalations (escalation_id)")
-        )
+        connection.execute(text("CREATE UNIQUE INDEX ix_triage_escalations_escalation_id ON triage_escalations (escalation_id)"))

@@ -6,6 +6,7 @@ action server nor anything else to be up. Each record carries its own id and the
 row per id, so saving a turn again never doubles it; if the audit database is down, the record goes
 to the fallback file (and the structured log) and the conversation carries on.
 """
+
 from __future__ import annotations
 
 import asyncio

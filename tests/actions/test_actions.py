@@ -1,4 +1,5 @@
 """The Rasa actions, run on real rasa_sdk Trackers with a CollectingDispatcher."""
+
 from __future__ import annotations
 
 import asyncio
@@ -52,8 +53,14 @@ def make_tracker(
     events += [{"event": "action", "name": name} for name in actions]
     latest_action_name = actions[-1] if actions else "action_listen"
     return Tracker(
-        "tester", dict(slots or {}), latest, events, False, None,
-        {"name": active_loop} if active_loop else {}, latest_action_name,
+        "tester",
+        dict(slots or {}),
+        latest,
+        events,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        latest_action_name,
     )
 
 
@@ -69,12 +76,16 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_form_prefills_what_the_first_description_said() -> None:
     text = "the back of my knee aches after running, about 4/10"
-    latest = user_message(text, "describe_symptoms", [
-        entity("back of my knee", text, "body_location", "back_of_knee"),
-        entity("aches", text, "symptom", "ache"),
-        entity("running", text, "activity"),
-        entity("4/10", text, "pain_score"),
-    ])
+    latest = user_message(
+        text,
+        "describe_symptoms",
+        [
+            entity("back of my knee", text, "body_location", "back_of_knee"),
+            entity("aches", text, "symptom", "ache"),
+            entity("running", text, "activity"),
+            entity("4/10", text, "pain_score"),
+        ],
+    )
     events, messages = run(ValidateSymptomIntakeForm(), make_tracker(latest, active_loop="symptom_intake_form"))
     slots = slot_events(events)
     assert slots["pain_location"] == "back_of_knee" and slots["pain_score"] == "4"
@@ -91,7 +102,9 @@ def test_form_reads_a_free_text_answer_to_the_pending_question() -> None:
 def test_after_a_question_was_answered_the_message_is_not_taken_as_an_answer() -> None:
     latest = user_message("how long should I hold a stretch?", "ask_exercises")
     tracker = make_tracker(
-        latest, slots={"requested_slot": "pain_duration"}, active_loop="symptom_intake_form",
+        latest,
+        slots={"requested_slot": "pain_duration"},
+        active_loop="symptom_intake_form",
         after_latest=["action_answer_question"],
     )
     latest["intent"]["name"] = "inform"  # even if NLU had read it as an answer
@@ -195,9 +208,13 @@ def test_negated_symptoms_are_dropped_but_a_cut_short_location_is_kept() -> None
     from actions.conversation import entities_in
 
     text = "back of my left knee hurts, no swelling"
-    message = user_message(text, "describe_symptoms", [
-        entity("back of my", text, "body_location"),
-        entity("swelling", text, "symptom"),
-    ])
+    message = user_message(
+        text,
+        "describe_symptoms",
+        [
+            entity("back of my", text, "body_location"),
+            entity("swelling", text, "symptom"),
+        ],
+    )
     found = {(item.entity, item.value) for item in entities_in(message)}
     assert found == {("body_location", "back_of_knee")}

@@ -7,6 +7,7 @@ response names and the actions run), not from its wording.
 
 `make eval-conversations` prints the figure and each failure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -87,7 +88,7 @@ class TurnObservation:
 
     @property
     def asked(self) -> list[str]:
-        return [name[len(ASK_PREFIX):] for name in self.responses if name.startswith(ASK_PREFIX)]
+        return [name[len(ASK_PREFIX) :] for name in self.responses if name.startswith(ASK_PREFIX)]
 
 
 @dataclass
@@ -106,7 +107,7 @@ def _turn_events(tracker: dict[str, Any]) -> list[dict[str, Any]]:
     events = tracker.get("events") or []
     for index in range(len(events) - 1, -1, -1):
         if events[index].get("event") == "user":
-            return events[index + 1:]
+            return events[index + 1 :]
     return events
 
 
@@ -130,7 +131,9 @@ def _check(result: ConversationResult, where: str, ok: bool, detail: str) -> Non
         result.failures.append(f"{where}: {detail}")
 
 
-def check_expectations(result: ConversationResult, where: str, expect: Expect, seen: TurnObservation, assessed_ever: bool) -> None:
+def check_expectations(
+    result: ConversationResult, where: str, expect: Expect, seen: TurnObservation, assessed_ever: bool
+) -> None:
     slots = seen.slots
     if expect.asks is not None:
         asked = seen.asked[-1] if seen.asked else "nothing"
@@ -157,7 +160,12 @@ def check_expectations(result: ConversationResult, where: str, expect: Expect, s
         assessed = ASSESS_ACTION in seen.actions
         _check(result, where, assessed == expect.assessment, f"assessment={assessed}, expected {expect.assessment}")
     if expect.assessment_given is not None:
-        _check(result, where, assessed_ever == expect.assessment_given, f"assessment given={assessed_ever}, expected {expect.assessment_given}")
+        _check(
+            result,
+            where,
+            assessed_ever == expect.assessment_given,
+            f"assessment given={assessed_ever}, expected {expect.assessment_given}",
+        )
     reply = " ".join(seen.texts).lower()
     for word in expect.mentions:
         _check(result, where, word.lower() in reply, f"reply does not mention {word!r}")

@@ -1,4 +1,5 @@
 """Drives a whole intake through the REST channel, answering whatever the assistant asks."""
+
 from __future__ import annotations
 
 from typing import Any, Optional

@@ -7,6 +7,7 @@ PostgreSQL (tracker and audit) with a Redis lock store:
 - action server killed (SIGKILL) mid-intake: the emergency path works in the gap, the supervisor
   has it back within seconds, and the intake continues where it was.
 """
+
 from __future__ import annotations
 
 import os
@@ -115,7 +116,10 @@ def test_hung_action_server_emergency_in_time_apology_then_carry_on(assistant: R
 
 
 def test_hung_mid_intake_urgent_and_emergency_end_the_form_in_time(assistant: RunningAssistant, database_url: str) -> None:
-    for sender, text, level in (("hung-intake-urgent", URGENT, TriageLevel.URGENT), ("hung-intake-emergency", EMERGENCY, TriageLevel.EMERGENCY)):
+    for sender, text, level in (
+        ("hung-intake-urgent", URGENT, TriageLevel.URGENT),
+        ("hung-intake-emergency", EMERGENCY, TriageLevel.EMERGENCY),
+    ):
         assert ONSET_QUESTION in " ".join(texts(assistant.say(sender, INTAKE_START)))
         with action_server_hung(assistant):
             replies, seconds = timed_say(assistant, sender, text)

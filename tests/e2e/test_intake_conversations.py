@@ -1,5 +1,6 @@
 """The intake through the running assistant over REST: the examples a new user found (issue 7's
 "Why"), and the blind scripted conversations in tests/conversations with their figure."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,7 +38,7 @@ def asked(tracker: dict[str, Any]) -> list[str]:
             break
         name = str((event.get("metadata") or {}).get("utter_action") or "")
         if event.get("event") == "bot" and name.startswith("utter_ask_"):
-            names.append(name[len("utter_ask_"):])
+            names.append(name[len("utter_ask_") :])
     return names
 
 
@@ -84,14 +85,24 @@ def test_a_description_with_a_context_starts_the_intake_and_it_reaches_the_asses
     sender = "why-sitting"
     replies, tracker = turn(assistant, sender, "pain behind my knee when I sit for long at work")
     assert tracker["active_loop"].get("name") == "symptom_intake_form" and asked(tracker) == ["pain_onset"]
-    for answer in ("it crept up on me", "a couple of weeks", "4", "I don't think it's swollen",
-                   "it doesn't lock or give way", "I walk normally"):
+    for answer in (
+        "it crept up on me",
+        "a couple of weeks",
+        "4",
+        "I don't think it's swollen",
+        "it doesn't lock or give way",
+        "I walk normally",
+    ):
         replies, tracker = turn(assistant, sender, answer)
         assert not any("didn't catch" in reply for reply in replies), (answer, replies)
     slots = tracker["slots"]
     assert slots["assessment_done"] is True
     assert (slots["pain_onset"], slots["swelling"], slots["mechanical_symptoms"], slots["weight_bearing"]) == (
-        "gradual", "no", "none", "normal")
+        "gradual",
+        "no",
+        "none",
+        "normal",
+    )
     assert slots["pain_duration_days"] == 14 and slots["pain_score"] == "4"
     reply = " ".join(replies)
     assert "no swelling" in reply and "no locking, catching or giving way" in reply

@@ -1,5 +1,6 @@
 """Red flags through the running assistant on PostgreSQL (tracker and audit) with a Redis lock store:
 an urgent or emergency message interrupts anything on the same turn and is recorded for audit."""
+
 from __future__ import annotations
 
 import json
@@ -83,7 +84,9 @@ def test_negated_and_other_people_do_not_escalate(assistant: RunningAssistant) -
 def test_escalations_and_conversation_are_written_to_postgres(assistant: RunningAssistant, database_url: str) -> None:
     assistant.say("audited", EMERGENCY)
     with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
-        cursor.execute("select level, rule_ids, evidence, ruleset_version from triage_escalations where conversation_id = %s", ("audited",))
+        cursor.execute(
+            "select level, rule_ids, evidence, ruleset_version from triage_escalations where conversation_id = %s", ("audited",)
+        )
         rows = cursor.fetchall()
         cursor.execute("select count(*) from events where sender_id = %s", ("audited",))
         tracker_rows = cursor.fetchone()[0]

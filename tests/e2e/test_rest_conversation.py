@@ -1,4 +1,5 @@
 """The real servers (scripts/run.sh, as `make run` starts them) chatting over REST on SQLite."""
+
 from __future__ import annotations
 
 import signal
@@ -45,7 +46,11 @@ def test_description_leads_through_intake_to_a_triaged_assessment(assistant: Run
     assert slots["triage_level"] == "self_care"
     assert slots["red_flags"] == []
     # The description already gave location and score: the intake must not ask for them again.
-    asked = [event.get("value") for event in tracker["events"] if event.get("event") == "slot" and event.get("name") == "requested_slot"]
+    asked = [
+        event.get("value")
+        for event in tracker["events"]
+        if event.get("event") == "slot" and event.get("name") == "requested_slot"
+    ]
     assert "pain_location" not in asked and "pain_score" not in asked, asked
     assert slots["pain_location"] == "back_of_knee" and float(slots["pain_score"]) == 4
     assessment = " ".join(texts(replies[-1]))
@@ -92,8 +97,15 @@ def test_conversation_is_written_to_the_sqlite_tracker_store(assistant: RunningA
 
 @pytest.mark.parametrize(
     "body",
-    [b"not json", b'{"sender": "x"}', b'{"message": "hi"}', b"[]", b'{"sender": "", "message": "hi"}',
-     b'{"sender": "x", "message": 42}', b'{"sender": "x", "message": "' + b"a" * 5000 + b'"}'],
+    [
+        b"not json",
+        b'{"sender": "x"}',
+        b'{"message": "hi"}',
+        b"[]",
+        b'{"sender": "", "message": "hi"}',
+        b'{"sender": "x", "message": 42}',
+        b'{"sender": "x", "message": "' + b"a" * 5000 + b'"}',
+    ],
 )
 def test_malformed_rest_payloads_get_a_client_error(assistant: RunningAssistant, body: bytes) -> None:
     request = urllib.request.Request(
@@ -114,9 +126,10 @@ def test_tracker_api_requires_the_token(assistant: RunningAssistant) -> None:
 
 def test_sigterm_stops_every_process_it_started(trained_model: Path, tmp_path: Path) -> None:
     with running_assistant(tmp_path) as running:
-        children = [int(pid) for pid in subprocess.run(
-            ["pgrep", "-P", str(running.process.pid)], capture_output=True, text=True
-        ).stdout.split()]
+        children = [
+            int(pid)
+            for pid in subprocess.run(["pgrep", "-P", str(running.process.pid)], capture_output=True, text=True).stdout.split()
+        ]
         assert len(children) >= 2
         running.process.send_signal(signal.SIGTERM)
         running.process.wait(timeout=60)

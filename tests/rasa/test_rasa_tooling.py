@@ -1,4 +1,5 @@
 """Rasa's own checks against this project: data validation, test stories, held-out NLU report."""
+
 from __future__ import annotations
 
 import json
@@ -22,24 +23,22 @@ MIN_HELD_OUT_MACRO_F1 = 0.90
 
 def run_rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run(
-        [RASA, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
+    return subprocess.run([RASA, *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def expected_unused_responses() -> set[str]:
     """Responses Rasa's validator cannot see being used: form questions, and those sent by actions."""
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
-    form_questions = {
-        f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]
-    }
+    form_questions = {f"utter_ask_{slot}" for form in domain["forms"].values() for slot in form["required_slots"]}
     sent_by_actions = {
-        match for path in (PROJECT_ROOT / "actions").glob("*.py")
+        match
+        for path in (PROJECT_ROOT / "actions").glob("*.py")
         for match in re.findall(r'response="(utter_\w+)"', path.read_text())
     }
     # Said by Rasa itself: the escalation (RedFlagPolicy) and the apology when the action server fails.
     said_by_policies = {
-        match for path in (PROJECT_ROOT / "bot" / "policies").glob("*.py")
+        match
+        for path in (PROJECT_ROOT / "bot" / "policies").glob("*.py")
         for match in re.findall(r'"(utter_\w+)"', path.read_text())
     }
     # Retrieval intents are answered by action_answer_question from bot/knowledge, not by Rasa's
@@ -61,9 +60,10 @@ def test_training_data_and_domain_validate_cleanly() -> None:
     warnings = re.findall(r"UserWarning: (.+)", output)
     unused = set(re.findall(r"The utterance '(\w+)' is not used in any story or rule", output))
     unexpected = [
-        w for w in warnings
+        w
+        for w in warnings
         if not re.match(r"The utterance '\w+' is not used", w)
-        and not (w.startswith(KNOWN_FALSE_WARNING) and set(w[len(KNOWN_FALSE_WARNING):].split(", ")) <= set(RETRIEVAL_INTENTS))
+        and not (w.startswith(KNOWN_FALSE_WARNING) and set(w[len(KNOWN_FALSE_WARNING) :].split(", ")) <= set(RETRIEVAL_INTENTS))
     ]
     assert not unexpected, unexpected
     assert unused <= expected_unused_responses(), unused - expected_unused_responses()
@@ -71,8 +71,15 @@ def test_training_data_and_domain_validate_cleanly() -> None:
 
 def test_test_stories_pass_with_no_prediction_errors(trained_model: Path, tmp_path: Path) -> None:
     result = run_rasa(
-        "test", "core", "--model", str(trained_model), "--stories", "tests/stories",
-        "--fail-on-prediction-errors", "--out", str(tmp_path),
+        "test",
+        "core",
+        "--model",
+        str(trained_model),
+        "--stories",
+        "tests/stories",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
     )
     failed = tmp_path / "failed_test_stories.yml"
     details = failed.read_text() if failed.exists() else ""

@@ -1,4 +1,5 @@
 """Starts the real assistant (scripts/run.sh: action server + Rasa) for tests and benchmarks."""
+
 from __future__ import annotations
 
 import json
@@ -96,9 +97,7 @@ class RunningAssistant:
 
 
 @contextmanager
-def running_assistant(
-    var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240
-) -> Iterator[RunningAssistant]:
+def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240) -> Iterator[RunningAssistant]:
     rasa_port, actions_port, health_port = free_port(), free_port(), free_port()
     token = "test-token-" + str(os.getpid())
     process_env = {

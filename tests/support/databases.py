@@ -1,4 +1,5 @@
 """Fresh PostgreSQL databases and a Redis check for tests (the services run on every machine)."""
+
 from __future__ import annotations
 
 import os

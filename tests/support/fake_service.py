@@ -3,6 +3,7 @@
 `python -m tests.support.fake_service PORT [--children N]`: with --children it also starts N child
 processes that sleep, as Sanic workers would, to prove a stop reaches the whole process group.
 """
+
 from __future__ import annotations
 
 import subprocess

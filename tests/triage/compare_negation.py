@@ -42,13 +42,14 @@ scored separately: they were written alongside the project's rules, so they are 
 Triage effect: each case re-assessed exactly as assess_conversation does (per message, combined,
 plus all findings together) with each arm's current findings; under-/over-triage against labels.
 """
+
 from __future__ import annotations
 
 import argparse
 import contextlib
 import time
 import warnings
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,7 +61,7 @@ from bot.levels import TriageLevel
 from bot.triage import Assessment, Finding, Mention, Status, assess, assess_conversation, combine, extract_mentions
 from bot.triage.rules import RuleSet, load_rules
 from bot.triage.scope import DocScope
-from tests.triage.vignettes import VIGNETTES, Case, load_cases
+from tests.triage.vignettes import VIGNETTES, load_cases
 
 BLIND = VIGNETTES.with_name("vignettes_blind.yml")
 ARMS = ("project", "negspacy")
@@ -81,8 +82,7 @@ def unit_sentences() -> list[tuple[str, str, bool]]:
     from tests.unit import test_triage as t  # pytest is in the venv; importing runs no tests
 
     def params(test: object) -> list[tuple[str, str]]:
-        return [tuple(p) for mark in getattr(test, "pytestmark", []) if mark.name == "parametrize"
-                for p in mark.args[1]]
+        return [tuple(p) for mark in getattr(test, "pytestmark", []) if mark.name == "parametrize" for p in mark.args[1]]
 
     cases = [(text, name, True) for text, name in params(t.test_negated_findings_do_not_count)]
     cases += [(text, name, False) for text, name in params(t.test_negation_stops_at_clause_boundaries_and_pseudo_negations)]
@@ -147,21 +147,30 @@ def judge_text(text: str, turn: int, judge: NegspacyJudge) -> list[Judged]:
     with_negation = extract_mentions(text)
     with negation_switched_off():
         without = extract_mentions(text)
-    project_negated = {(m.finding.name, m.finding.start, m.finding.end) for m in with_negation
-                       if m.status is Status.NEGATED}
+    project_negated = {(m.finding.name, m.finding.start, m.finding.end) for m in with_negation if m.status is Status.NEGATED}
     judged: list[Judged] = []
     last_base: dict[tuple[int, int], Judged] = {}
     for m in without:
         f = m.finding
-        derived = m.cue != "" and m.status is Status.CURRENT and (f.start, f.end) in last_base \
-            and last_base[(f.start, f.end)].shared is Status.PAST and f.name == "lasting_injury"
+        derived = (
+            m.cue != ""
+            and m.status is Status.CURRENT
+            and (f.start, f.end) in last_base
+            and last_base[(f.start, f.end)].shared is Status.PAST
+            and f.name == "lasting_injury"
+        )
         if derived:
             judged.append(Judged(turn, m, m.status, {}, True, last_base[(f.start, f.end)]))
             continue
-        j = Judged(turn, m, m.status, {
-            "project": (f.name, f.start, f.end) in project_negated,
-            "negspacy": judge.negated(text, f.start, f.end),
-        })
+        j = Judged(
+            turn,
+            m,
+            m.status,
+            {
+                "project": (f.name, f.start, f.end) in project_negated,
+                "negspacy": judge.negated(text, f.start, f.end),
+            },
+        )
         last_base[(f.start, f.end)] = j
         judged.append(j)
     # Sanity: the project arm rebuilt from (negation decision + shared verdict) is the engine itself.
@@ -222,8 +231,7 @@ def evaluate_file(path: Path, judge: NegspacyJudge, rules: RuleSet) -> tuple[Sco
         judged = [j for turn, text in enumerate(case.texts) for j in judge_text(text, turn, judge)]
         results = {}
         for arm in ARMS:
-            per_turn = [[j.mention.finding for j in judged if j.turn == t and j.current(arm)]
-                        for t in range(len(case.texts))]
+            per_turn = [[j.mention.finding for j in judged if j.turn == t and j.current(arm)] for t in range(len(case.texts))]
             results[arm] = conversation(per_turn, rules)
         engine = assess_conversation(case.texts, rules)
         assert (results["project"].level, results["project"].rule_ids) == (engine.level, engine.rule_ids), case.id
@@ -241,12 +249,21 @@ def evaluate_file(path: Path, judge: NegspacyJudge, rules: RuleSet) -> tuple[Sco
         must_current: set[tuple[int, str, int, int]] = set()
         if case.min_level >= TriageLevel.SEE_CLINICIAN:
             for arm in ARMS:
-                in_range = {r for r in results[arm].rule_ids
-                            if case.min_level <= (rules.level_of(r) or TriageLevel.SELF_CARE) <= case.max_level}
+                in_range = {
+                    r
+                    for r in results[arm].rule_ids
+                    if case.min_level <= (rules.level_of(r) or TriageLevel.SELF_CARE) <= case.max_level
+                }
                 for rule_id, name, words in results[arm].evidence:
                     if rule_id in in_range:
-                        must_current |= {j.key for j in judged if not j.derived and j.current(arm)
-                                         and j.mention.finding.name == name and j.mention.finding.evidence == words}
+                        must_current |= {
+                            j.key
+                            for j in judged
+                            if not j.derived
+                            and j.current(arm)
+                            and j.mention.finding.name == name
+                            and j.mention.finding.evidence == words
+                        }
         for j in judged:
             if j.derived:
                 continue
@@ -272,7 +289,7 @@ def evaluate_unit(judge: NegspacyJudge) -> Score:
     for text, name, gold in unit_sentences():
         for j in judge_text(text, 0, judge):
             if j.mention.finding.name == name and not j.derived:
-                score.add(gold, j.negated, f"unit: {name} in \"{text}\"")
+                score.add(gold, j.negated, f'unit: {name} in "{text}"')
                 break
         else:
             score.no_gold[f"finding not found: {name} in {text!r}"] += 1
@@ -311,8 +328,10 @@ def main() -> None:
     for name, s in rows:
         for arm in ARMS:
             acc = s.correct[arm] / s.scored if s.scored else 0.0
-            print(f"{name if arm == 'project' else '':<24}{arm:<10}{s.scored:>7}{s.gold_yes:>9}{acc:>10.1%}"
-                  f"{s.false_neg[arm]:>10}{s.missed[arm]:>11}")
+            print(
+                f"{name if arm == 'project' else '':<24}{arm:<10}{s.scored:>7}{s.gold_yes:>9}{acc:>10.1%}"
+                f"{s.false_neg[arm]:>10}{s.missed[arm]:>11}"
+            )
     for name, s in rows:
         if s.no_gold:
             print(f"  not scored ({name}): " + ", ".join(f"{k} {v}" for k, v in sorted(s.no_gold.items())))
@@ -324,8 +343,10 @@ def main() -> None:
     for name, n, triage in triage_rows:
         for arm in ARMS:
             t = triage[arm]
-            print(f"{name if arm == 'project' else '':<24}{arm:<10}{n:>6}{len(t['under_serious']):>16}"
-                  f"{len(t['under']):>12}{len(t['over']):>6}")
+            print(
+                f"{name if arm == 'project' else '':<24}{arm:<10}{n:>6}{len(t['under_serious']):>16}"
+                f"{len(t['under']):>12}{len(t['over']):>6}"
+            )
     for name, _, triage in triage_rows:
         for kind in ("under_serious", "under", "over"):
             new = [c for c in triage["negspacy"][kind] if c not in triage["project"][kind]]
@@ -340,8 +361,10 @@ def main() -> None:
         for note in all_notes:
             print(f"  {note}")
     else:
-        print(f"\n({sum(1 for e in all_errors if e[0] == 'negspacy')} negspacy and "
-              f"{sum(1 for e in all_errors if e[0] == 'project')} project span errors; --verbose lists them)")
+        print(
+            f"\n({sum(1 for e in all_errors if e[0] == 'negspacy')} negspacy and "
+            f"{sum(1 for e in all_errors if e[0] == 'project')} project span errors; --verbose lists them)"
+        )
     print(f"{time.monotonic() - started:.1f} s")
 
 

@@ -4,6 +4,7 @@ Through the assistant each case is a new REST conversation (one message per turn
 read back is the `triage_level` slot from the tracker API, so NLU, the annotator, the slot update
 and the dialogue are all on the path. Prints reports; the pass/fail checks live in pytest.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ from pathlib import Path
 from bot.levels import TriageLevel
 from bot.triage import assess_conversation
 from tests.support.assistant import RunningAssistant, running_assistant
-from tests.triage.vignettes import VIGNETTES, Case, load_cases, format_report
+from tests.triage.vignettes import VIGNETTES, Case, format_report, load_cases
 
 
 def through_engine(cases: list[Case]) -> tuple[dict[str, TriageLevel], dict[str, tuple[str, ...]]]:

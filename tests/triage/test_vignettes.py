@@ -1,20 +1,18 @@
 """Vignette evaluation of the red-flag engine: no under-triage of urgent/emergency cases, at most
 10% over-triage overall. `pytest -s` prints sensitivity per level, a confusion table and timing."""
+
 from __future__ import annotations
 
 import statistics
-from typing import Callable
 import time
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pytest
-import yaml
 
 from bot.levels import TriageLevel
 from bot.triage import Assessment, assess_conversation, load_rules, screen
-from tests.triage.vignettes import Case, load_cases, format_report
+from tests.triage.vignettes import Case, format_report, load_cases
 
 MAX_OVER_TRIAGE = 0.10
 MAX_SEE_CLINICIAN_UNDER_TRIAGE = 0.10
@@ -96,8 +94,6 @@ def _median_ms_per_message() -> float:
     return statistics.median(timings)
 
 
-
-
 BLIND_SETS = ("vignettes_blind.yml", "vignettes_gaps_blind.yml")
 
 
@@ -108,7 +104,9 @@ def test_blind_sets_through_the_engine(name: str, report: Callable[[str], None])
     cases = load_cases(Path(__file__).with_name(name))
     results = {case.id: _assess(case) for case in cases}
     levels = {key: value.level for key, value in results.items()}
-    for line in format_report(f"Blind vignettes ({name}), engine alone", cases, levels, {k: v.rule_ids for k, v in results.items()})[:2]:
+    for line in format_report(
+        f"Blind vignettes ({name}), engine alone", cases, levels, {k: v.rule_ids for k, v in results.items()}
+    )[:2]:
         report(line)
     under_serious = [case.id for case in cases if case.min_level >= TriageLevel.URGENT and levels[case.id] < case.min_level]
     over = [case.id for case in cases if levels[case.id] > case.max_level]

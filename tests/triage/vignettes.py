@@ -1,4 +1,5 @@
 """The labelled vignettes and the report printed for them (engine, pytest and REST evaluation)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -28,8 +29,11 @@ def load_cases(path: Path = VIGNETTES) -> list[Case]:
     cases = []
     for raw in data["cases"]:
         texts = tuple(raw["turns"]) if "turns" in raw else (raw["text"],)
-        cases.append(Case(raw["id"], texts, TriageLevel(raw["min_level"]), TriageLevel(raw["max_level"]),
-                          tuple(raw.get("expect_rules", ()))))
+        cases.append(
+            Case(
+                raw["id"], texts, TriageLevel(raw["min_level"]), TriageLevel(raw["max_level"]), tuple(raw.get("expect_rules", ()))
+            )
+        )
     return cases
 
 
@@ -42,9 +46,11 @@ def format_report(
     serious = [case for case in cases if case.min_level >= TriageLevel.URGENT]
     serious_under = [case for case in under if case.min_level >= TriageLevel.URGENT]
     lines = [f"{title}"]
-    lines.append(f"Vignettes: {len(cases)}  over-triage: {len(over)} ({len(over) / len(cases):.1%})  "
-          f"under-triage: {len(under)} ({len(under) / len(cases):.1%})  "
-          f"under-triage of urgent/emergency: {len(serious_under)} of {len(serious)}")
+    lines.append(
+        f"Vignettes: {len(cases)}  over-triage: {len(over)} ({len(over) / len(cases):.1%})  "
+        f"under-triage: {len(under)} ({len(under) / len(cases):.1%})  "
+        f"under-triage of urgent/emergency: {len(serious_under)} of {len(serious)}"
+    )
     lines.append("Sensitivity per level (cases whose min_level is the level that reached at least it):")
     for level in LEVELS:
         at_level = [case for case in cases if case.min_level == level]
@@ -52,8 +58,10 @@ def format_report(
             continue
         reached = sum(levels[case.id] >= level for case in at_level)
         within = sum(case.min_level <= levels[case.id] <= case.max_level for case in at_level)
-        lines.append(f"  {level.value:<14} n={len(at_level):>3}  sensitivity={reached / len(at_level):6.1%}  "
-              f"within range={within / len(at_level):6.1%}")
+        lines.append(
+            f"  {level.value:<14} n={len(at_level):>3}  sensitivity={reached / len(at_level):6.1%}  "
+            f"within range={within / len(at_level):6.1%}"
+        )
     counts = Counter((case.min_level, levels[case.id]) for case in cases)
     lines.append("Confusion (rows: expected min_level, columns: assessed level):")
     lines.append("  " + " " * 14 + "".join(f"{level.value:>15}" for level in LEVELS))

@@ -1,6 +1,7 @@
 """The guard around Rasa's calls to the action server, against a real HTTP server that answers,
 hangs, fails or is not there: a time limit, one apology per turn, forms that ask again, and no
 waiting again and again while the server is known to be down."""
+
 from __future__ import annotations
 
 import asyncio
@@ -62,7 +63,9 @@ async def serving(stub: StubActionServer) -> web.AppRunner:
 
 
 def tracker(*events: Any) -> DialogueStateTracker:
-    return DialogueStateTracker.from_events("guarded", [ActionExecuted("action_listen"), UserUttered("hi"), *events], DOMAIN.slots)
+    return DialogueStateTracker.from_events(
+        "guarded", [ActionExecuted("action_listen"), UserUttered("hi"), *events], DOMAIN.slots
+    )
 
 
 async def run_action(name: str, url: str, state_tracker: DialogueStateTracker) -> tuple[list[Any], float]:

@@ -1,6 +1,7 @@
 """The escalation audit written from the Rasa process when a turn is saved: once per escalation,
 whatever the number of saves, on SQLite and PostgreSQL, and into the fallback file when the audit
 database is down, with the conversation itself still saved."""
+
 from __future__ import annotations
 
 import asyncio
@@ -62,7 +63,9 @@ def test_saving_a_turn_writes_its_escalation_once(audit_url: str, tmp_path: Path
     open_store.cache_clear()
 
 
-def test_an_audit_database_that_is_down_sends_the_record_to_the_fallback_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_audit_database_that_is_down_sends_the_record_to_the_fallback_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("POPLIT_STORE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
     monkeypatch.setenv("VAR_DIR", str(tmp_path))
     store = AuditedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))

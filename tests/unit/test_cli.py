@@ -22,11 +22,13 @@ def test_triage_prints_the_assessment_as_json() -> None:
 
 
 def test_triage_reads_json_lines_and_reports_bad_lines() -> None:
-    lines = "\n".join([
-        json.dumps({"id": "a", "text": "no swelling at all, just a dull ache"}),
-        "not json",
-        json.dumps({"id": "b", "turns": ["my calf is sore and swollen", "I just got off a 12 hour flight"]}),
-    ])
+    lines = "\n".join(
+        [
+            json.dumps({"id": "a", "text": "no swelling at all, just a dull ache"}),
+            "not json",
+            json.dumps({"id": "b", "turns": ["my calf is sore and swollen", "I just got off a 12 hour flight"]}),
+        ]
+    )
     result = run_cli("triage", stdin=lines)
     outputs = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 2

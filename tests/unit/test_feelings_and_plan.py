@@ -1,5 +1,6 @@
 """Feelings said in words and feared causes (bot/feelings), descriptions that win over questions
 (bot/nlu/description_first), and answers from the person's own plan (Knowledge.personal_answer)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,10 @@ from tests.support.assistant import PROJECT_ROOT
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("I'm really scared, the back of my knee has a lump and I think it might be cancer", ["utter_acknowledge_worry", "utter_feared_cancer"]),
+        (
+            "I'm really scared, the back of my knee has a lump and I think it might be cancer",
+            ["utter_acknowledge_worry", "utter_feared_cancer"],
+        ),
         ("honestly this is driving me mad", ["utter_acknowledge_frustration"]),
         ("it keeps me up at night", ["utter_acknowledge_sleep"]),
         ("it's absolute agony behind my knee", ["utter_acknowledge_pain"]),

@@ -78,14 +78,24 @@ def test_an_activity_duration_is_not_the_pains() -> None:
     assert "pain_duration" not in answers
 
 
-def update(latest: str | None, asked: str | None = None, current: dict | None = None, earlier: tuple[str, ...] = (),
-           misses: dict | None = None, times_asked: dict | None = None) -> IntakeUpdate:
+def update(
+    latest: str | None,
+    asked: str | None = None,
+    current: dict | None = None,
+    earlier: tuple[str, ...] = (),
+    misses: dict | None = None,
+    times_asked: dict | None = None,
+) -> IntakeUpdate:
     return update_intake(current or {}, earlier, latest, asked, misses or {}, times_asked or {}, today=TODAY)
 
 
 def test_earlier_messages_fill_only_open_questions_and_the_latest_corrects() -> None:
-    result = update("actually it's more like a 6", asked="swelling", current={"pain_score": "4"},
-                    earlier=("pain behind my knee when I sit for long at work",))
+    result = update(
+        "actually it's more like a 6",
+        asked="swelling",
+        current={"pain_score": "4"},
+        earlier=("pain behind my knee when I sit for long at work",),
+    )
     assert result.changes == {"pain_location": "back_of_knee", "pain_score": "6"}
     assert result.responses == ["utter_intake_noted"]
 
@@ -111,7 +121,13 @@ def test_durations_come_with_days() -> None:
 
 def test_profile_merges_answers_and_entities() -> None:
     profile = build_profile(
-        {"pain_location": "calf", "pain_score": "3", "swelling": "yes", "mechanical_symptoms": "catching", "weight_bearing": UNKNOWN},
+        {
+            "pain_location": "calf",
+            "pain_score": "3",
+            "swelling": "yes",
+            "mechanical_symptoms": "catching",
+            "weight_bearing": UNKNOWN,
+        },
         [Entity("symptom", "tightness"), Entity("activity", "running"), Entity("side", "left")],
     )
     assert profile.location == "calf" and profile.pain_score == 3.0 and profile.side == "left"
@@ -122,8 +138,13 @@ def test_profile_merges_answers_and_entities() -> None:
 
 def test_the_read_back_says_denials_as_denials() -> None:
     profile = build_profile(
-        {"pain_location": "back_of_knee", "pain_duration": "about two months", "swelling": "no", "mechanical_symptoms": "none",
-         "weight_bearing": "normal"},
+        {
+            "pain_location": "back_of_knee",
+            "pain_duration": "about two months",
+            "swelling": "no",
+            "mechanical_symptoms": "none",
+            "weight_bearing": "normal",
+        },
         [],
     )
     summary = summarize(profile)

@@ -149,9 +149,7 @@ def test_stretch_hold_outside_the_guideline_is_rejected(copied: Path) -> None:
 
 
 def test_standing_exercise_must_be_ruled_out_when_weight_cannot_be_borne(copied: Path) -> None:
-    message = problems_after(
-        copied, "exercises.yml", lambda data: entry(data, "exercises", "calf_raise").update(avoid_when=[])
-    )
+    message = problems_after(copied, "exercises.yml", lambda data: entry(data, "exercises", "calf_raise").update(avoid_when=[]))
     assert "exercises[calf_raise]: field 'avoid_when' must include cannot_bear_weight" in message
 
 
@@ -199,9 +197,7 @@ def test_topic_keys_are_exactly_the_retrieval_sub_intents(knowledge: Knowledge) 
 
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("topic", TOPIC_KEYS)
-def test_every_topic_answers_in_two_to_six_short_sentences(
-    knowledge: Knowledge, topic: str, level: TriageLevel
-) -> None:
+def test_every_topic_answers_in_two_to_six_short_sentences(knowledge: Knowledge, topic: str, level: TriageLevel) -> None:
     answer = knowledge.answer(topic, level)
     found = sentences(answer)
     assert 2 <= len(found) <= 6, (topic, found)
@@ -264,9 +260,7 @@ def test_when_to_see_a_doctor_lists_the_article_signs_trauma_and_emergencies(kno
 
 @pytest.mark.parametrize("level", HELP_NOW_LEVELS)
 @pytest.mark.parametrize("topic", [key for key in TOPIC_KEYS if key.startswith("ask_exercises/")])
-def test_exercise_answers_are_withheld_when_help_is_needed_now(
-    knowledge: Knowledge, topic: str, level: TriageLevel
-) -> None:
+def test_exercise_answers_are_withheld_when_help_is_needed_now(knowledge: Knowledge, topic: str, level: TriageLevel) -> None:
     answer = knowledge.answer(topic, level)
     assert "hold off on exercise advice" in answer
     assert not any(exercise.name.lower() in answer.lower() for exercise in knowledge.exercises)
@@ -331,9 +325,7 @@ def test_contributors_are_phrased_as_possibilities(knowledge: Knowledge) -> None
 
 @pytest.mark.parametrize("level", CARE_LEVELS)
 @pytest.mark.parametrize("person", PROFILES)
-def test_three_to_five_dosed_exercises_at_care_levels(
-    knowledge: Knowledge, person: SymptomProfile, level: TriageLevel
-) -> None:
+def test_three_to_five_dosed_exercises_at_care_levels(knowledge: Knowledge, person: SymptomProfile, level: TriageLevel) -> None:
     exercises = knowledge.advise(person, level).exercises
     assert 3 <= len(exercises) <= 5
     assert len({exercise.id for exercise in exercises}) == len(exercises)

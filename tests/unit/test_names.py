@@ -1,4 +1,5 @@
 """Every name in bot/names.py is declared where Rasa reads it (domain.yml, config.yml)."""
+
 from __future__ import annotations
 
 import yaml

@@ -7,8 +7,19 @@ from bot.numbers import Duration, parse_duration, parse_pain_score
 
 @pytest.mark.parametrize(
     ("text", "score"),
-    [("about 4/10", 4), ("four out of ten", 4), ("7", 7), ("a six", 6), ("maybe 7-8", 8), ("pain is 9", 9),
-     ("12/10", 10), ("0", 0), ("it hurts", None), ("for 3 weeks", None), ("15", None)],
+    [
+        ("about 4/10", 4),
+        ("four out of ten", 4),
+        ("7", 7),
+        ("a six", 6),
+        ("maybe 7-8", 8),
+        ("pain is 9", 9),
+        ("12/10", 10),
+        ("0", 0),
+        ("it hurts", None),
+        ("for 3 weeks", None),
+        ("15", None),
+    ],
 )
 def test_pain_scores(text: str, score: float | None) -> None:
     assert parse_pain_score(text) == score
@@ -16,8 +27,19 @@ def test_pain_scores(text: str, score: float | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "days"),
-    [("3 days", 3), ("a couple of weeks", 14), ("two months", 60), ("since yesterday", 1), ("half a day", 0.5), ("ages", None),
-     ("about 3 weeks", 21), ("2 wks", 14), ("roughly a fortnight", 14), ("ten days or so", 10), ("over a year", 365)],
+    [
+        ("3 days", 3),
+        ("a couple of weeks", 14),
+        ("two months", 60),
+        ("since yesterday", 1),
+        ("half a day", 0.5),
+        ("ages", None),
+        ("about 3 weeks", 21),
+        ("2 wks", 14),
+        ("roughly a fortnight", 14),
+        ("ten days or so", 10),
+        ("over a year", 365),
+    ],
 )
 def test_durations(text: str, days: float | None) -> None:
     parsed = parse_duration(text)

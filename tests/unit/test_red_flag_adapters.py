@@ -1,4 +1,5 @@
 """The Rasa adapters over bot.triage: the NLU annotator and the interrupting dialogue policy."""
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -72,7 +73,12 @@ def test_the_emergency_number_comes_from_the_setting(monkeypatch: pytest.MonkeyP
 
 
 def test_an_urgent_message_escalates_even_inside_a_form_and_ends_it() -> None:
-    events = [ActiveLoop("symptom_intake_form"), SlotSet("requested_slot", "pain_onset"), ActionExecuted(ACTION_LISTEN_NAME), user(URGENT, "inform")]
+    events = [
+        ActiveLoop("symptom_intake_form"),
+        SlotSet("requested_slot", "pain_onset"),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user(URGENT, "inform"),
+    ]
     step = next_safety_step(tracker_with(events))
     assert step.action == ESCALATION_RESPONSE
     assert ActiveLoop(None) in step.events and SlotSet("requested_slot", None) in step.events
@@ -100,7 +106,12 @@ def test_ordinary_messages_update_the_slots_without_an_action() -> None:
 
 
 def test_the_level_never_falls_and_an_old_escalation_does_not_repeat() -> None:
-    events = [SlotSet("triage_level", "urgent"), SlotSet("red_flags", ["cannot_bear_weight"]), ActionExecuted(ACTION_LISTEN_NAME), user("thanks", "thank")]
+    events = [
+        SlotSet("triage_level", "urgent"),
+        SlotSet("red_flags", ["cannot_bear_weight"]),
+        ActionExecuted(ACTION_LISTEN_NAME),
+        user("thanks", "thank"),
+    ]
     step = next_safety_step(tracker_with(events))
     assert step.action is None and step.events == []
 

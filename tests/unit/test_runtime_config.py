@@ -17,8 +17,13 @@ def test_postgres_and_redis_urls_are_translated(tmp_path: Path) -> None:
         {"DATABASE_URL": "postgresql://poplit:s%40cret@db.local:5433/poplit", "REDIS_URL": "redis://127.0.0.1:6380/2"}, tmp_path
     )
     assert config["tracker_store"] == {
-        "type": TRACKER_STORE_TYPE, "dialect": "postgresql", "url": "db.local", "port": 5433, "db": "poplit",
-        "username": "poplit", "password": "s@cret",
+        "type": TRACKER_STORE_TYPE,
+        "dialect": "postgresql",
+        "url": "db.local",
+        "port": 5433,
+        "db": "poplit",
+        "username": "poplit",
+        "password": "s@cret",
     }
     assert config["lock_store"]["port"] == 6380 and config["lock_store"]["db"] == 2
 

@@ -1,4 +1,5 @@
 """The audit store on SQLite and on a real PostgreSQL database, and what happens when it is down."""
+
 from __future__ import annotations
 
 import json
@@ -54,11 +55,13 @@ def test_an_audit_table_from_before_escalation_ids_is_upgraded(tmp_path: Path) -
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text(
-            "CREATE TABLE triage_escalations (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL, "
-            "created_at DATETIME NOT NULL, level VARCHAR(32) NOT NULL, rule_ids TEXT NOT NULL, evidence TEXT NOT NULL, "
-            "ruleset_version VARCHAR(64) NOT NULL, message_text TEXT NOT NULL)"
-        ))
+        connection.execute(
+            text(
+                "CREATE TABLE triage_escalations (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL, "
+                "created_at DATETIME NOT NULL, level VARCHAR(32) NOT NULL, rule_ids TEXT NOT NULL, evidence TEXT NOT NULL, "
+                "ruleset_version VARCHAR(64) NOT NULL, message_text TEXT NOT NULL)"
+            )
+        )
     upgraded = open_store(url)
     record = EscalationRecord(**{**RECORD.__dict__, "escalation_id": "e-2"})
     assert record_escalation(upgraded, record) and not record_escalation(upgraded, record)

@@ -1,5 +1,6 @@
 """The supervisor with real processes (small HTTP servers): restart after a crash with backoff,
 restart of a server that stops answering, a stop that leaves nothing behind, and the health report."""
+
 from __future__ import annotations
 
 import asyncio
@@ -104,7 +105,13 @@ def test_stop_leaves_no_process_of_any_group_behind(tmp_path: Path) -> None:
 
 
 def test_a_server_that_dies_while_starting_is_a_clear_error(tmp_path: Path) -> None:
-    broken = ServiceSpec("broken", [sys.executable, "-c", "print('bad config'); raise SystemExit(3)"], dict(os.environ), tmp_path / "broken.log", "http://127.0.0.1:9/")
+    broken = ServiceSpec(
+        "broken",
+        [sys.executable, "-c", "print('bad config'); raise SystemExit(3)"],
+        dict(os.environ),
+        tmp_path / "broken.log",
+        "http://127.0.0.1:9/",
+    )
 
     async def scenario() -> None:
         async with Supervisor([broken], probe_interval=0.1) as supervisor:

@@ -1,5 +1,6 @@
 """Unit tests for bot.triage: numbers, scope (negation, hypotheticals, other people, the past),
 the rule schema, profile mapping, assessment and combining."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -43,28 +44,59 @@ def status_of(text: str, name: str) -> Status:
 
 
 # ---------------------------------------------------------------- pain scores and ages
-@pytest.mark.parametrize("text, score", [
-    ("it's 9/10", 9), ("9 / 10 today", 9), ("nine out of ten", 9), ("10 out of 10", 10),
-    ("the pain is a 9", 9), ("I'd rate it a 7", 7), ("pain level 8", 8), ("pain is 7-8", 8),
-    ("7-8/10", 8), ("7 to 8 out of 10", 8), ("8 or 9 out of 10", 9), ("11/10, awful", 10),
-    ("a 6 on the pain scale", 6), ("the pain is a solid 8", 8), ("9.5/10", 9.5), ("zero out of ten", 0),
-])
+@pytest.mark.parametrize(
+    "text, score",
+    [
+        ("it's 9/10", 9),
+        ("9 / 10 today", 9),
+        ("nine out of ten", 9),
+        ("10 out of 10", 10),
+        ("the pain is a 9", 9),
+        ("I'd rate it a 7", 7),
+        ("pain level 8", 8),
+        ("pain is 7-8", 8),
+        ("7-8/10", 8),
+        ("7 to 8 out of 10", 8),
+        ("8 or 9 out of 10", 9),
+        ("11/10, awful", 10),
+        ("a 6 on the pain scale", 6),
+        ("the pain is a solid 8", 8),
+        ("9.5/10", 9.5),
+        ("zero out of ten", 0),
+    ],
+)
 def test_pain_score_parser_reads_scores(text: str, score: float) -> None:
     assert parse_pain_score(text) == score
 
 
-@pytest.mark.parametrize("text", [
-    "It's a 10 minute walk to work", "I'm 60", "I run 5k three times a week", "it happened at 9 am",
-    "I walked up 4 flights of stairs", "it was at 8 this morning",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It's a 10 minute walk to work",
+        "I'm 60",
+        "I run 5k three times a week",
+        "it happened at 9 am",
+        "I walked up 4 flights of stairs",
+        "it was at 8 this morning",
+    ],
+)
 def test_pain_score_parser_ignores_other_numbers(text: str) -> None:
     assert parse_pain_score(text) is None
 
 
-@pytest.mark.parametrize("text, age", [
-    ("I'm 62 and fell", 62), ("I am 58", 58), ("58 years old", 58), ("a 70-year-old man", 70),
-    ("67 y/o", 67), ("I'm sixty-two", 62), ("in my late fifties", 57), ("in my 70s", 70),
-])
+@pytest.mark.parametrize(
+    "text, age",
+    [
+        ("I'm 62 and fell", 62),
+        ("I am 58", 58),
+        ("58 years old", 58),
+        ("a 70-year-old man", 70),
+        ("67 y/o", 67),
+        ("I'm sixty-two", 62),
+        ("in my late fifties", 57),
+        ("in my 70s", 70),
+    ],
+)
 def test_age_parser(text: str, age: float) -> None:
     assert [span.value for span in find_ages(text)] == [age]
 
@@ -84,16 +116,32 @@ def test_pain_score_finding_carries_its_value() -> None:
 
 
 # ---------------------------------------------------------------- colloquial phrasing
-@pytest.mark.parametrize("text, name", [
-    ("it buckles", "giving_way"), ("my knee gives out", "giving_way"), ("it goes from under me", "giving_way"),
-    ("it jams", "locking"), ("it gets stuck", "locking"), ("it won't straighten", "cannot_straighten"),
-    ("I can't put weight on it", "cannot_bear_weight"), ("hobbling about", "limping"),
-    ("it's ballooned", "swelling"), ("the back of it is puffy", "swelling"), ("heard it pop", "recent_injury"),
-    ("it's burning hot", "warmth"), ("I can't catch my breath", "breathless"), ("it's excruciating", "severe_pain"),
-    ("worst pain ever", "severe_pain"), ("it's locked and stuck now", "locking_now"),
-    ("my calf is swollen", "calf_swelling"), ("got tackled", "recent_injury"), ("dashboard injury", "recent_injury"),
-    ("I'm 30 weeks pregnant", "pregnancy"), ("I flew back from Sydney", "long_journey"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("it buckles", "giving_way"),
+        ("my knee gives out", "giving_way"),
+        ("it goes from under me", "giving_way"),
+        ("it jams", "locking"),
+        ("it gets stuck", "locking"),
+        ("it won't straighten", "cannot_straighten"),
+        ("I can't put weight on it", "cannot_bear_weight"),
+        ("hobbling about", "limping"),
+        ("it's ballooned", "swelling"),
+        ("the back of it is puffy", "swelling"),
+        ("heard it pop", "recent_injury"),
+        ("it's burning hot", "warmth"),
+        ("I can't catch my breath", "breathless"),
+        ("it's excruciating", "severe_pain"),
+        ("worst pain ever", "severe_pain"),
+        ("it's locked and stuck now", "locking_now"),
+        ("my calf is swollen", "calf_swelling"),
+        ("got tackled", "recent_injury"),
+        ("dashboard injury", "recent_injury"),
+        ("I'm 30 weeks pregnant", "pregnancy"),
+        ("I flew back from Sydney", "long_journey"),
+    ],
+)
 def test_colloquial_phrases_make_findings(text: str, name: str) -> None:
     assert name in names(text)
 
@@ -101,7 +149,7 @@ def test_colloquial_phrases_make_findings(text: str, name: str) -> None:
 def test_offsets_point_at_the_evidence() -> None:
     text = "Yesterday my knee ballooned."
     (finding,) = extract_findings(text)
-    assert text[finding.start:finding.end] == finding.evidence == "ballooned"
+    assert text[finding.start : finding.end] == finding.evidence == "ballooned"
 
 
 def test_curly_apostrophes_work_like_straight_ones() -> None:
@@ -115,23 +163,38 @@ def test_finding_is_frozen() -> None:
 
 
 # ---------------------------------------------------------------- scope
-@pytest.mark.parametrize("text, name", [
-    ("no swelling", "swelling"), ("it isn't hot", "warmth"), ("it has never given way", "giving_way"),
-    ("without any fever", "fever"), ("not swollen or red", "redness"), ("no swelling, redness or heat", "warmth"),
-    ("I don't have any calf pain", "calf_pain"), ("swelling yes, redness no", "redness"),
-    ("the pain isn't severe", "severe_pain"), ("no injury at all", "recent_injury"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("no swelling", "swelling"),
+        ("it isn't hot", "warmth"),
+        ("it has never given way", "giving_way"),
+        ("without any fever", "fever"),
+        ("not swollen or red", "redness"),
+        ("no swelling, redness or heat", "warmth"),
+        ("I don't have any calf pain", "calf_pain"),
+        ("swelling yes, redness no", "redness"),
+        ("the pain isn't severe", "severe_pain"),
+        ("no injury at all", "recent_injury"),
+    ],
+)
 def test_negated_findings_do_not_count(text: str, name: str) -> None:
     assert status_of(text, name) is Status.NEGATED
     assert name not in names(text)
 
 
-@pytest.mark.parametrize("text, kept", [
-    ("No swelling but it locks", "locking"), ("it's not red, it's swollen", "swelling"),
-    ("no fever and it's swollen", "swelling"), ("swelling yes, redness no", "swelling"),
-    ("it's not that swollen", "swelling"), ("I don't know why it's swollen", "swelling"),
-    ("it doesn't always lock but when it does it hurts", "locking"),
-])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("No swelling but it locks", "locking"),
+        ("it's not red, it's swollen", "swelling"),
+        ("no fever and it's swollen", "swelling"),
+        ("swelling yes, redness no", "swelling"),
+        ("it's not that swollen", "swelling"),
+        ("I don't know why it's swollen", "swelling"),
+        ("it doesn't always lock but when it does it hurts", "locking"),
+    ],
+)
 def test_negation_stops_at_clause_boundaries_and_pseudo_negations(text: str, kept: str) -> None:
     assert kept in names(text)
 
@@ -141,29 +204,47 @@ def test_negation_inside_the_finding_phrase_is_part_of_it() -> None:
     assert "not_improving" in names("it's not getting any better")
 
 
-@pytest.mark.parametrize("text, name", [
-    ("Should I worry if it locks?", "locking"), ("What if it swells?", "swelling"),
-    ("Can a Baker's cyst burst?", "burst_cyst"), ("what are the signs of a clot after a flight?", "long_journey"),
-    ("If it gives way should I go to A&E?", "giving_way"), ("I'm scared it might lock up", "locking"),
-    ("Is severe pain a sign of something bad?", "severe_pain"), ("just in case it swells", "swelling"),
-    ("can it give way without warning?", "giving_way"), ("If it swells I'll call the GP", "swelling"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Should I worry if it locks?", "locking"),
+        ("What if it swells?", "swelling"),
+        ("Can a Baker's cyst burst?", "burst_cyst"),
+        ("what are the signs of a clot after a flight?", "long_journey"),
+        ("If it gives way should I go to A&E?", "giving_way"),
+        ("I'm scared it might lock up", "locking"),
+        ("Is severe pain a sign of something bad?", "severe_pain"),
+        ("just in case it swells", "swelling"),
+        ("can it give way without warning?", "giving_way"),
+        ("If it swells I'll call the GP", "swelling"),
+    ],
+)
 def test_questions_and_hypotheticals_do_not_count(text: str, name: str) -> None:
     assert status_of(text, name) is Status.HYPOTHETICAL
 
 
-@pytest.mark.parametrize("text, kept", [
-    ("If I squat it locks", "locking"), ("Why is my knee swollen?", "swelling"),
-    ("Is it normal that my knee gives way?", "giving_way"), ("what should I do if it gives way again?", "giving_way"),
-])
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("If I squat it locks", "locking"),
+        ("Why is my knee swollen?", "swelling"),
+        ("Is it normal that my knee gives way?", "giving_way"),
+        ("what should I do if it gives way again?", "giving_way"),
+    ],
+)
 def test_real_complaints_inside_questions_and_conditionals_count(text: str, kept: str) -> None:
     assert kept in names(text)
 
 
-@pytest.mark.parametrize("text, name", [
-    ("my dad has a swollen calf", "calf_swelling"), ("my mum's knee gives way", "giving_way"),
-    ("my friend tore her ACL", "ligament_injury"), ("he fell off his bike", "recent_injury"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("my dad has a swollen calf", "calf_swelling"),
+        ("my mum's knee gives way", "giving_way"),
+        ("my friend tore her ACL", "ligament_injury"),
+        ("he fell off his bike", "recent_injury"),
+    ],
+)
 def test_other_peoples_findings_do_not_count(text: str, name: str) -> None:
     assert status_of(text, name) is Status.OTHER_PERSON
 
@@ -175,19 +256,29 @@ def test_the_writer_is_the_nearest_person() -> None:
     assert "swelling" in names("My wife says my knee looks swollen")
 
 
-@pytest.mark.parametrize("text, name", [
-    ("it gave way years ago, fine since surgery", "giving_way"), ("my knee used to lock", "locking"),
-    ("the swelling went down last week", "swelling"), ("I twisted it years ago", "recent_injury"),
-    ("back in 2018 I couldn't walk on it", "cannot_bear_weight"), ("I had a swollen knee as a teenager", "swelling"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("it gave way years ago, fine since surgery", "giving_way"),
+        ("my knee used to lock", "locking"),
+        ("the swelling went down last week", "swelling"),
+        ("I twisted it years ago", "recent_injury"),
+        ("back in 2018 I couldn't walk on it", "cannot_bear_weight"),
+        ("I had a swollen knee as a teenager", "swelling"),
+    ],
+)
 def test_past_and_resolved_findings_do_not_count(text: str, name: str) -> None:
     assert status_of(text, name) is Status.PAST
 
 
-@pytest.mark.parametrize("text, name", [
-    ("I had a clot in 2015", "past_clot"), ("I had cancer years ago", "cancer"),
-    ("fine since surgery", "recent_surgery"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("I had a clot in 2015", "past_clot"),
+        ("I had cancer years ago", "cancer"),
+        ("fine since surgery", "recent_surgery"),
+    ],
+)
 def test_risk_factors_count_although_in_the_past(text: str, name: str) -> None:
     assert name in names(text)
 
@@ -243,7 +334,8 @@ def test_packaged_rules_load() -> None:
     rules = load_rules()
     assert rules.version == triage.RULESET_VERSION
     assert {"pe_signs", "dvt_signs", "ottawa", "locked_knee", "cannot_fully_bend", "systemic"} <= {
-        rule.id for rule in rules.rules}
+        rule.id for rule in rules.rules
+    }
     assert all(rule.criteria and rule.source for rule in rules.rules)
 
 
@@ -256,25 +348,29 @@ def test_every_finding_is_used_by_some_rule() -> None:
                 walk(part)
         else:
             used.add(condition.name)  # type: ignore[attr-defined]
+
     for rule in load_rules().rules:
         walk(rule.when)
     assert set(FINDINGS) - used == INTAKE_FACTS  # the intake reads these; no rule may
     assert not used & INTAKE_FACTS
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d["rules"][0].update(when={"any": ["swollen_toe"]}), "unknown finding 'swollen_toe'"),
-    (lambda d: d["rules"][0].update(level="asap"), "level 'asap'"),
-    (lambda d: d["rules"][0].pop("source"), "missing keys \\['source'\\]"),
-    (lambda d: d["rules"][0].update(criteria="  "), "criteria must be non-empty"),
-    (lambda d: d["rules"].append(dict(d["rules"][0])), "duplicate rule id"),
-    (lambda d: d["rules"][0].update(when={"some": ["swelling"]}), "unknown operator 'some'"),
-    (lambda d: d["rules"][0].update(when={"all": []}), "non-empty list"),
-    (lambda d: d["rules"][0].update(when={"at_least": {"swelling": 2}}), "at_least works only on"),
-    (lambda d: d["rules"][0].update(extra=1), "unknown keys \\['extra'\\]"),
-    (lambda d: d.update(version=3), "version must be text"),
-    (lambda d: d["rules"][0].update(id="Bad Id"), "id must be snake_case"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d["rules"][0].update(when={"any": ["swollen_toe"]}), "unknown finding 'swollen_toe'"),
+        (lambda d: d["rules"][0].update(level="asap"), "level 'asap'"),
+        (lambda d: d["rules"][0].pop("source"), "missing keys \\['source'\\]"),
+        (lambda d: d["rules"][0].update(criteria="  "), "criteria must be non-empty"),
+        (lambda d: d["rules"].append(dict(d["rules"][0])), "duplicate rule id"),
+        (lambda d: d["rules"][0].update(when={"some": ["swelling"]}), "unknown operator 'some'"),
+        (lambda d: d["rules"][0].update(when={"all": []}), "non-empty list"),
+        (lambda d: d["rules"][0].update(when={"at_least": {"swelling": 2}}), "at_least works only on"),
+        (lambda d: d["rules"][0].update(extra=1), "unknown keys \\['extra'\\]"),
+        (lambda d: d.update(version=3), "version must be text"),
+        (lambda d: d["rules"][0].update(id="Bad Id"), "id must be snake_case"),
+    ],
+)
 def test_rule_schema_errors_are_clear(tmp_path: Path, mutate, message: str) -> None:
     data = _rules_data()
     mutate(data)
@@ -341,16 +437,27 @@ def test_conversation_meets_findings_across_messages() -> None:
 # ---------------------------------------------------------------- intake profile
 def test_profile_maps_to_findings() -> None:
     profile = SymptomProfile(
-        swelling="yes", weight_bearing="cannot_bear_weight", mechanical=frozenset({"locking", "giving_way"}),
-        onset="injury", pain_score=9, symptoms=frozenset({"numbness", "lump", "ache"}),
+        swelling="yes",
+        weight_bearing="cannot_bear_weight",
+        mechanical=frozenset({"locking", "giving_way"}),
+        onset="injury",
+        pain_score=9,
+        symptoms=frozenset({"numbness", "lump", "ache"}),
     )
     found = {finding.name: finding for finding in findings_from_profile(profile)}
-    assert set(found) == {"swelling", "cannot_bear_weight", "locking", "giving_way", "recent_injury",
-                          "pain_score", "numbness", "lump"}
+    assert set(found) == {
+        "swelling",
+        "cannot_bear_weight",
+        "locking",
+        "giving_way",
+        "recent_injury",
+        "pain_score",
+        "numbness",
+        "lump",
+    }
     assert found["pain_score"].value == 9 and found["swelling"].start == -1
     result = assess(findings_from_profile(profile))
-    assert {"severe_pain", "cannot_bear_weight", "swelling_after_injury", "ottawa", "neuro_deficit"} <= set(
-        result.rule_ids)
+    assert {"severe_pain", "cannot_bear_weight", "swelling_after_injury", "ottawa", "neuro_deficit"} <= set(result.rule_ids)
 
 
 def test_profile_limping_and_calf_location() -> None:
@@ -361,13 +468,22 @@ def test_profile_limping_and_calf_location() -> None:
 
 
 def test_empty_or_unknown_profile_is_self_care() -> None:
-    profile = SymptomProfile(swelling="unknown", weight_bearing="normal", mechanical=frozenset({"none"}),
-                             onset="gradual")
+    profile = SymptomProfile(swelling="unknown", weight_bearing="normal", mechanical=frozenset({"none"}), onset="gradual")
     assert findings_from_profile(profile) == []
     assert assess(findings_from_profile(SymptomProfile())).level is TriageLevel.SELF_CARE
 
 
 def test_public_api() -> None:
-    for name in ("Finding", "Assessment", "extract_findings", "assess", "screen", "findings_from_profile",
-                 "combine", "load_rules", "RuleSetError", "RULESET_VERSION"):
+    for name in (
+        "Finding",
+        "Assessment",
+        "extract_findings",
+        "assess",
+        "screen",
+        "findings_from_profile",
+        "combine",
+        "load_rules",
+        "RuleSetError",
+        "RULESET_VERSION",
+    ):
         assert hasattr(triage, name), name
