@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Optional, Sequence
 
-from bot.numbers import Duration, durations_in, parse_duration, parse_pain_score
+from bot.numbers import Duration, durations_in, parse_duration, parse_score_answer
 from bot.profile import SymptomProfile
 from bot.triage import Status, extract_mentions
 
@@ -46,7 +46,8 @@ _DONT_KNOW = re.compile(
 # Bare answers, read only as the answer to the question just asked ("no" means nothing on its own).
 _BARE_NO = re.compile(
     r"^\W*(no+|nope|nah|not really|not at all|none|neither|nothing|n|i don'?t think so|"
-    r"don'?t think so|not that i(?:'ve| have)? noticed|no it'?s not|no it isn'?t)\b",
+    r"don'?t think so|not that i(?:'ve| have)? noticed|i haven'?t noticed|haven'?t noticed|never|"
+    r"it doesn'?t do any|no it'?s not|no it isn'?t)\b",
     re.I,
 )
 _BARE_YES = re.compile(
@@ -54,6 +55,23 @@ _BARE_YES = re.compile(
     r"kind of|sort of|somewhat|it is|it does)\b",
     re.I,
 )
+# "not sure if it's swollen": the person does not know, which is an answer of its own.
+_UNSURE_ABOUT = re.compile(
+    r"\b(?:not sure|unsure|can'?t (?:really )?tell|don'?t know|do not know|no idea|hard to tell|couldn'?t say)\s+"
+    r"(?:if|whether|about)\b[^,.;!?]*$",
+    re.I,
+)
+_SLOT_OF_FINDING = {
+    "swelling": "swelling",
+    "locking": "mechanical_symptoms",
+    "locking_now": "mechanical_symptoms",
+    "catching": "mechanical_symptoms",
+    "giving_way": "mechanical_symptoms",
+    "unstable": "mechanical_symptoms",
+    "limping": "weight_bearing",
+    "cannot_bear_weight": "weight_bearing",
+    "walks_normally": "weight_bearing",
+}
 # "no, it's my calf": the "no" rejects an earlier answer and says nothing about the question asked.
 _CORRECTION_CUE = re.compile(r"^\W*(no+\b|nope\b|actually\b|sorry\b|i meant\b|wait\b|correction\b|oops\b)", re.I)
 _BARE_GRADUAL = re.compile(r"^\W*(gradual(?:ly)?|slowly|slow|over time|by itself|on its own)\b", re.I)
@@ -75,6 +93,7 @@ _MECHANICAL_FINDINGS = {
     "unstable": "giving_way",
 }
 _MECHANICAL_ORDER = ("locking", "catching", "giving_way")
+_WALKING_ANSWER = {"cannot_bear_weight": "cannot_bear_weight", "limping": "limping", "walks_normally": "normal"}
 # Durations that are not how long the pain has lasted ("after sitting for 3 hours", "3 times a week").
 _NOT_PAIN_DURATION_BEFORE = re.compile(
     r"\b(?:sit\w*|sat|run\w*|ran|walk\w*|stand\w*|stood|driv\w*|drove|fl(?:y|ew|ying)|hik\w*|cycl\w*|"
@@ -112,7 +131,17 @@ def read_message(text: str, asked: Optional[str] = None, today: Optional[date] =
     """Everything a message answers of the intake, through the triage engine's reading of it (the same
     negation, hypothetical, other-person and past scope as the safety net). `asked` is the question
     the message answers, which gives bare answers ("no", "4", "not sure") their meaning."""
-    mentions = [m for m in extract_mentions(text) if m.status in (Status.CURRENT, Status.NEGATED, Status.PAST)]
+    all_mentions = extract_mentions(text)
+    unsure_slots = {
+        _SLOT_OF_FINDING[m.finding.name]
+        for m in all_mentions
+        if m.finding.name in _SLOT_OF_FINDING and _UNSURE_ABOUT.search(text[: m.finding.start])
+    }
+    mentions = [
+        m
+        for m in all_mentions
+        if m.status in (Status.CURRENT, Status.NEGATED, Status.PAST) and _SLOT_OF_FINDING.get(m.finding.name) not in unsure_slots
+    ]
     current = [m.finding for m in mentions if m.status is Status.CURRENT]
     current_names = [finding.name for finding in current]
     # "it came on gradually a month ago": for where it hurts and how it began, a date says when it
@@ -142,16 +171,22 @@ def read_message(text: str, asked: Optional[str] = None, today: Optional[date] =
     elif negated_names & set(_MECHANICAL_FINDINGS):
         answers["mechanical_symptoms"] = "none"
 
-    if "cannot_bear_weight" in current_names:
-        answers["weight_bearing"] = "cannot_bear_weight"
-    elif "limping" in current_names:
-        answers["weight_bearing"] = "limping"
-    elif "walks_normally" in current_names or negated_names & {"limping", "cannot_bear_weight"}:
-        answers["weight_bearing"] = "normal"
+    # The last thing said about walking wins ("I was hobbling last week, I'm walking normally now").
+    walking = [
+        ("normal" if m.status is Status.NEGATED else _WALKING_ANSWER[m.finding.name])
+        for m in sorted(mentions, key=lambda m: m.finding.start)
+        if m.finding.name in _WALKING_ANSWER
+        and (m.status is Status.CURRENT or (m.status is Status.NEGATED and m.finding.name != "walks_normally"))
+    ]
+    if walking:
+        answers["weight_bearing"] = walking[-1]
 
     scores = [finding.value for finding in current if finding.name == "pain_score" and finding.value is not None]
     if scores:
         answers["pain_score"] = f"{scores[-1]:g}"
+
+    for slot in unsure_slots:
+        answers.setdefault(slot, UNKNOWN)
 
     duration = _pain_duration(text, today)
     if duration is not None:
@@ -182,7 +217,7 @@ def describes_own_pain(text: str) -> bool:
 def _bare_answer(asked: str, text: str) -> Optional[str]:
     """A short answer that means something only as the answer to `asked`."""
     if asked == "pain_score":
-        score = parse_pain_score(text)
+        score = parse_score_answer(text)
         if score is not None:
             return f"{score:g}"
     if says_dont_know(text):

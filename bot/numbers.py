@@ -15,7 +15,7 @@ _NUMBER = f"({NUMBER_PATTERN})"
 # A bare answer to "how bad is it, 0 to 10?": "7", "maybe a six", "7-8". Scores inside sentences
 # ("about 4/10", "the pain is a 9") are found by the triage engine's parser, so both agree.
 _HEDGES_BEFORE = (
-    r"about|around|maybe|roughly|like|a|an|it's|its|it is|it'?s about|probably|i'd say|id say|i would say|"
+    r"somewhere around|somewhere about|somewhere|about|around|maybe|roughly|like|a|an|it's|its|it is|it'?s about|probably|i'd say|id say|i would say|"
     r"say|prob|probs|i guess|i think|i reckon|score|score of|pain|pain is|honestly|hmm|um|erm|ok|okay|so"
 )
 _HEDGES_AFTER = (
@@ -59,6 +59,26 @@ _RELATIVE_DAYS = {
 
 def _to_number(token: str) -> float:
     return word_value(token)
+
+
+# An answer to the score question that starts with the number and goes on ("4, but it's worse at night").
+_LEADING_SCORE = re.compile(
+    rf"^\W*(?:(?:{_HEDGES_BEFORE})\W+)*{_NUMBER}(?:-?ish)?\s*(?:,|;|\.|!|\band\b|\bbut\b|$)(?!\s*(?:days?|weeks?|months?|years?|hours?))",
+    re.I,
+)
+
+
+def parse_score_answer(text: str) -> Optional[float]:
+    """The answer to "how bad is it, 0 to 10?": a score anywhere (see parse_pain_score), or a number
+    the answer starts with before going on to something else."""
+    score = parse_pain_score(text)
+    if score is not None:
+        return score
+    match = _LEADING_SCORE.search(text)
+    if not match or match.group(1).lower() in ("a", "an"):
+        return None
+    value = _to_number(match.group(1))
+    return value if 0 <= value <= 10 else None
 
 
 def parse_pain_score(text: str) -> Optional[float]:
@@ -113,6 +133,9 @@ def _duration_phrase(matched: str) -> str:
     return re.sub(r"^(?:the|for)\s+", "", words, flags=re.I)
 
 
+_STARTED_BEFORE = re.compile(r"\b(?:since|started|start|began|begin|from|came on|kicked off)\s+(?:\w+\s+){0,2}$")
+
+
 def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Duration]]:
     """Every duration a message gives, with where it starts: "3 weeks", "about two months", "a couple
     of days", "since last Tuesday", "since Christmas", "yesterday"; "for ages" is kept as said with
@@ -136,8 +159,12 @@ def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Dur
             if start >= today:
                 start = date(today.year - 1, month, day_of_month)
             found.append((match.start(), Duration(_since_date(start, today), f"since {holiday.capitalize()}")))
+    short_answer = len(lowered.split()) <= 5
     for phrase, days in _RELATIVE_DAYS.items():
         for match in re.finditer(rf"\b{re.escape(phrase)}\b", lowered):
+            # "I ran yesterday" dates a run; "since yesterday" or a bare "yesterday" dates the pain.
+            if not short_answer and not _STARTED_BEFORE.search(lowered[: match.start()]):
+                continue
             found.append(
                 (match.start(), Duration(days, phrase if phrase in ("today", "this morning", "tonight") else f"since {phrase}"))
             )

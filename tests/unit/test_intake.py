@@ -45,6 +45,15 @@ TODAY = date(2026, 11, 26)
         ("weight_bearing", "I walk normally", "normal"),
         ("weight_bearing", "not sure", UNKNOWN),
         ("pain_onset", "no idea", UNKNOWN),
+        ("pain_score", "somewhere around five i guess", "5"),
+        ("pain_score", "4, but it's worse at night", "4"),
+        ("pain_score", "three i'd say", "3"),
+        ("swelling", "i honestly can't tell if it's swollen", UNKNOWN),
+        ("mechanical_symptoms", "I haven't noticed anything like that", "none"),
+        ("weight_bearing", "I was hobbling a bit last week but that's gone, I'm walking normally now", "normal"),
+        ("pain_location", "I get pain behind my knee", "back_of_knee"),
+        ("pain_duration", "about twenty days", "about twenty days"),
+        ("pain_duration", "yesterday", "since yesterday"),
     ],
 )
 def test_answers_are_read_by_the_triage_engines_reader(slot: str, text: str, expected: str | None) -> None:
@@ -71,6 +80,10 @@ def test_a_correction_does_not_answer_the_question_asked() -> None:
     assert read_message("no, it's my calf", asked="swelling").answers == {"pain_location": "calf"}
     assert read_message("actually it's more like a 6", asked="swelling").answers == {"pain_score": "6"}
     assert read_message("sorry, it does swell", asked="mechanical_symptoms").answers == {"swelling": "yes"}
+
+
+def test_a_date_of_something_else_is_not_the_pains_duration() -> None:
+    assert "pain_duration" not in read_message("I ran yesterday and my knee aches at the back", today=TODAY).answers
 
 
 def test_an_activity_duration_is_not_the_pains() -> None:
