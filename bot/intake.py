@@ -96,13 +96,14 @@ _MECHANICAL_ORDER = ("locking", "catching", "giving_way")
 _WALKING_ANSWER = {"cannot_bear_weight": "cannot_bear_weight", "limping": "limping", "walks_normally": "normal"}
 # Durations that are not how long the pain has lasted ("after sitting for 3 hours", "3 times a week").
 _NOT_PAIN_DURATION_BEFORE = re.compile(
-    r"\b(?:sit\w*|sat|run\w*|ran|walk\w*|stand\w*|stood|driv\w*|drove|fl(?:y|ew|ying)|hik\w*|cycl\w*|"
-    r"play\w*|train\w*|hold\w*|kneel\w*|work\w*|times|x|per|every|each|first|last)\s+(?:for\s+)?"
+    r"\b(?:(?:sit\w*|sat|run\w*|ran|walk\w*|stand\w*|stood|driv\w*|drove|fl(?:y|ew|ying)|hik\w*|cycl\w*|"
+    r"play\w*|train\w*|hold\w*|kneel\w*|work\w*)\s+for|times|x|per|every|each|once|twice|first)\s+"
     r"(?:(?:about|around|over|more than|an?|the)\s+)?$",
     re.I,
 )
 _NOT_PAIN_DURATION_AFTER = re.compile(
-    r"^\W*(?:long\s+)?(?:flight|drive|journey|shift|trip|run|walk|hike|ride|session|stretch)", re.I
+    r"^\W*(?:long\s+)?(?:flight|drive|journey|shift|trip|run|walk|hike|ride|session|stretch|old)\b",
+    re.I,
 )
 
 
@@ -205,10 +206,23 @@ _EXPLICIT_QUESTION = re.compile(
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.I)
 
 
+# "my knee hurts", "my left calf's been aching", "knee pain, been going on for ages" (not "my dad's knee")
+_OWN_KNEE_PAIN = re.compile(
+    r"(?:\bmy\s+(?:(?:left|right|bad|poor|dodgy|old|other)\s+)?(?:knee|knees|leg|calf|thigh|hamstring)(?:'s|s)?\b[^.?!]{0,40}"
+    r"\b(?:hurt\w*|pain\w*|ach\w*|sore|bugging|bothering|killing|playing up|niggl\w*|throbb\w*|twing\w*|stiff)\b"
+    r"|^\W*(?:\w+\s+)?(?:knee|leg|calf)\s+(?:pain|ache|problems?)\b)",
+    re.I,
+)
+
+
 def describes_own_pain(text: str) -> bool:
     """True for a first-person description of the knee that answers something of the intake and is
     not an explicit question ("pain behind my knee when I sit for long at work")."""
-    if _EXPLICIT_QUESTION.search(text) or not _FIRST_PERSON.search(text):
+    if _EXPLICIT_QUESTION.search(text):
+        return False
+    if _OWN_KNEE_PAIN.search(text):
+        return True
+    if not _FIRST_PERSON.search(text):
         return False
     answers = read_message(text).answers
     return bool(answers.keys() - {"pain_duration"})

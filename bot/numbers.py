@@ -102,12 +102,16 @@ class Duration:
     phrase: str
 
 
-_HEDGE = r"(?:about|around|roughly|approximately|approx|maybe|nearly|almost|over|more than|less than|under|just over|at least|like|probably)"
+_HEDGE = r"(?:about|bout|abt|around|roughly|approximately|approx|maybe|nearly|almost|over|more than|less than|under|just over|at least|like|probably)"
 _DURATION_PHRASE = re.compile(
     rf"(?:\b(?:{_HEDGE})\s+)?(?:\b(?:the\s+)?(?:last|past)\s+)?\b(?P<count>{_NUMBER[1:-1]})\s*"
-    rf"(?P<unit>minute|min|hour|hr|day|night|week|wk|fortnight|month|mo|year|yr)s?\b",
+    rf"(?P<unit>minute|min|hour|hr|day|dy|night|week|wek|wk|fortnight|month|mnth|mth|mo|year|yr)s?\b"
+    rf"(?P<half>\s+and\s+a\s+half)?",
     re.I,
 )
+# "for the last fortnight": one of the unit, no number written
+_LAST_UNIT = re.compile(r"\b(?:the\s+)?(?:last|past)\s+(?P<unit>fortnight|week|month|year)\b")
+_UNIT_SPELLINGS = {"dy": "day", "wek": "week", "mnth": "month", "mth": "month"}
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _SINCE_WEEKDAY = re.compile(r"\bsince\s+(?P<last>last\s+)?(?P<day>" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _SINCE_HOLIDAY = {"christmas": (12, 25), "xmas": (12, 25), "new year": (1, 1), "new year's": (1, 1)}
@@ -133,7 +137,11 @@ def _duration_phrase(matched: str) -> str:
     return re.sub(r"^(?:the|for)\s+", "", words, flags=re.I)
 
 
-_STARTED_BEFORE = re.compile(r"\b(?:since|started|start|began|begin|from|came on|kicked off)\s+(?:\w+\s+){0,2}$")
+# Words that date the start of the pain ("since yesterday", "I hurt my knee yesterday").
+_STARTED_BEFORE = re.compile(
+    r"\b(?:since|started|start|began|begin|from|came on|kicked off|hurt|injured|twisted|tweaked|banged|knocked|"
+    r"fell|fallen|landed|happened|did it)\s+(?:\w+\s+){0,3}$"
+)
 
 
 def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Duration]]:
@@ -144,9 +152,13 @@ def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Dur
     lowered = text.lower()
     found: list[tuple[int, Duration]] = []
     for match in _DURATION_PHRASE.finditer(lowered):
-        count = _to_number(match.group("count"))
-        days = count * _UNITS_IN_DAYS[match.group("unit").lower()]
+        count = _to_number(match.group("count")) + (0.5 if match.group("half") else 0)
+        unit = match.group("unit").lower()
+        days = count * _UNITS_IN_DAYS[_UNIT_SPELLINGS.get(unit, unit)]
         found.append((match.start(), Duration(days, _duration_phrase(text[match.start() : match.end()]))))
+    for match in _LAST_UNIT.finditer(lowered):
+        unit = match.group("unit")
+        found.append((match.start(), Duration(_UNITS_IN_DAYS[unit], f"a {unit}")))
     for weekday in _SINCE_WEEKDAY.finditer(lowered):
         day = weekday.group("day").lower()
         back = (today.weekday() - _WEEKDAYS.index(day)) % 7 or 7

@@ -54,6 +54,10 @@ def test_every_acknowledgement_has_domain_wording() -> None:
         ("what exercises help pain behind my knee?", False),
         ("how do I prevent knee pain when running", False),
         ("my dad has pain behind his knee", False),
+        ("my knee's been hurting", True),
+        ("knee pain, been going on for ages", True),
+        ("my dad's knee hurts", False),
+        ("what causes knee pain?", False),
     ],
 )
 def test_a_first_person_description_is_told_from_a_question(text: str, describes: bool) -> None:

@@ -54,6 +54,10 @@ TODAY = date(2026, 11, 26)
         ("pain_location", "I get pain behind my knee", "back_of_knee"),
         ("pain_duration", "about twenty days", "about twenty days"),
         ("pain_duration", "yesterday", "since yesterday"),
+        ("pain_duration", "a week and a half", "a week and a half"),
+        ("pain_duration", "bout 3 weks", "bout 3 weks"),
+        ("pain_duration", "I'm a 34 year old runner and for the last fortnight it's been tight", "a fortnight"),
+        ("pain_duration", "I walk the dog twice a day. Started maybe a month ago, gradually.", "maybe a month"),
     ],
 )
 def test_answers_are_read_by_the_triage_engines_reader(slot: str, text: str, expected: str | None) -> None:
