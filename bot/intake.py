@@ -287,6 +287,14 @@ class IntakeUpdate:
 
 
 MAX_TIMES_ASKED = 3
+# Domain responses the intake says before the form's next question.
+HINT_PREFIX = "utter_hint_"  # + the slot: the choices, after an answer that could not be read
+MOVING_ON_RESPONSE = "utter_intake_moving_on"  # a second unreadable answer: the question is left unknown
+NOTED_RESPONSE = "utter_intake_noted"  # an answer to another question, before the pending one again
+
+
+def intake_responses() -> set[str]:
+    return {HINT_PREFIX + slot for slot in INTAKE_SLOTS} | {MOVING_ON_RESPONSE, NOTED_RESPONSE}
 
 
 def update_intake(
@@ -333,11 +341,11 @@ def update_intake(
             misses[asked] = misses.get(asked, 0) + 1
             if misses[asked] >= 2:
                 take(asked, UNKNOWN, reading)
-                responses.append("utter_intake_moving_on")
+                responses.append(MOVING_ON_RESPONSE)
             else:
-                responses.append(f"utter_hint_{asked}")
+                responses.append(HINT_PREFIX + asked)
         elif asked and values.get(asked) is None and reading.answers:
-            responses.append("utter_intake_noted")
+            responses.append(NOTED_RESPONSE)
 
     for slot in INTAKE_SLOTS:  # no dead ends: a question asked three times is not asked again
         if values.get(slot) is None and times_asked.get(slot, 0) >= MAX_TIMES_ASKED:

@@ -13,6 +13,9 @@ from typing import Callable
 import pytest
 import yaml
 
+from bot import names
+from bot.feelings import load_feelings
+from bot.intake import intake_responses
 from tests.support.assistant import PROJECT_ROOT
 
 pytestmark = pytest.mark.rasa
@@ -36,15 +39,17 @@ def expected_unused_responses() -> set[str]:
         for match in re.findall(r'response="(utter_\w+)"', path.read_text())
     }
     # Said by Rasa itself: the escalation (RedFlagPolicy) and the apology when the action server fails.
-    said_by_policies = {
-        match
-        for path in (PROJECT_ROOT / "bot" / "policies").glob("*.py")
-        for match in re.findall(r'"(utter_\w+)"', path.read_text())
+    said_by_policies = set(names.RESPONSES)
+    # Said by the intake and by the acknowledgement of feelings, by name from code and data.
+    intake_and_feelings = intake_responses() | {
+        cue.response for cue in [*load_feelings().feelings, *load_feelings().feared_causes]
     }
     # Retrieval intents are answered by action_answer_question from bot/knowledge, not by Rasa's
     # own utter_<retrieval intent> actions.
     retrieval_actions = {f"utter_{intent}" for intent in RETRIEVAL_INTENTS}
-    return form_questions | sent_by_actions | said_by_policies | retrieval_actions | {"utter_default"}  # Rasa's fallback
+    return (
+        form_questions | sent_by_actions | said_by_policies | intake_and_feelings | retrieval_actions | {"utter_default"}
+    )  # Rasa's fallback
 
 
 # Rasa lists retrieval intents once from domain.yml and once from data/nlu and warns about the pair;

@@ -18,3 +18,12 @@ def test_slots_responses_actions_and_intents_are_declared() -> None:
     assert names.DESCRIBE_SYMPTOMS in DOMAIN["intents"]
     assert tuple(DOMAIN["forms"][names.INTAKE_FORM]["required_slots"]) == INTAKE_SLOTS
     assert all(f"{names.ASK_PREFIX}{slot}" in DOMAIN["responses"] for slot in INTAKE_SLOTS)
+
+
+def test_every_response_the_intake_and_feelings_say_is_in_the_domain() -> None:
+    from bot.feelings import load_feelings
+    from bot.intake import intake_responses
+
+    content = load_feelings()
+    said = intake_responses() | {cue.response for cue in [*content.feelings, *content.feared_causes]}
+    assert said <= set(DOMAIN["responses"]), said - set(DOMAIN["responses"])
