@@ -1,5 +1,5 @@
 """Numbers written as words: the one table for every reader of numbers (pain scores, ages, steps,
-durations). No other module keeps its own list."""
+durations). No other module keeps its own list, and this one imports nothing of the project."""
 
 from __future__ import annotations
 
@@ -29,6 +29,17 @@ UNITS = {
     "nineteen": 19,
 }
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+# A decade of life ("in my fifties"); the digit form ("50s") is read from its digits.
+DECADES = {
+    "twenties": 20,
+    "thirties": 30,
+    "forties": 40,
+    "fifties": 50,
+    "sixties": 60,
+    "seventies": 70,
+    "eighties": 80,
+    "nineties": 90,
+}
 # Words that stand for a rough amount ("a couple of weeks", "a few days").
 QUANTITIES = {
     "a": 1,

@@ -9,41 +9,40 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-WORD_NUMBERS = {
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
-_TENS = {"fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
-_UNITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
-_DECADES = {
-    "fifties": 50,
-    "50s": 50,
-    "sixties": 60,
-    "60s": 60,
-    "seventies": 70,
-    "70s": 70,
-    "eighties": 80,
-    "80s": 80,
-    "nineties": 90,
-    "90s": 90,
-}
+from bot.number_words import DECADES, TENS, UNITS, word_value
 
-_NUM = r"(\d{1,3}(?:\.\d)?|" + "|".join(WORD_NUMBERS) + r")"
-_RANGE = rf"{_NUM}(?:\s*(?:-|–|to|or)\s*{_NUM})?"
-# Words after a number that make it a quantity rather than a score ("a 10 minute walk").
+# Scores are read as digits or as one word ("zero" ... "nineteen": over ten only "out of ten"); ages
+# also as tens ("sixty-two") and decades ("in my fifties"), all from the project's one table.
+_SCORE_WORDS = sorted(UNITS, key=len, reverse=True)
+_UNIT_WORDS = "|".join(word for word in UNITS if 0 < UNITS[word] < 10)
+_TENS_WORDS = "|".join(TENS)
+_DECADE_WORDS = "|".join(DECADES)
+
+_NUM = r"(\d{1,3}(?:\.\d)?|" + "|".join(_SCORE_WORDS) + r")"
+# "7-8", "7 to 8", "3 or 4", "3 maybe 4": a range counts as its top end.
+_RANGE = rf"{_NUM}(?:\s*(?:-|–|to|or maybe|or even|or|maybe)\s*{_NUM})?"
+# Words after a number that make it a quantity rather than a score ("a 10 minute walk", "one of them").
 _NOT_A_SCORE = (
     r"(?!\s*(?:%|percent|/\s*(?!10\b|ten\b)|years?|yrs?|y/?o|mi\b|miles?|km|k\b|days?|weeks?|"
     r"months?|hours?|hrs?|minutes?|mins?|seconds?|secs?|am\b|pm\b|kg|lbs?|stone|times?|steps?|"
-    r"x\b|degrees?|°|reps?|sets?|flights?|floors?|o'?clock|th\b|st\b|nd\b|rd\b|\.\d))"
+    r"x\b|degrees?|°|reps?|sets?|flights?|floors?|o'?clock|th\b|st\b|nd\b|rd\b|\.\d|of\b(?!\s*(?:10|ten)\b)))"
+)
+# Words between a connector and the number ("a solid 8", "about a four").
+_HEDGES_BEFORE = (
+    r"(?:(?:an?|solid|good|strong|easy|easily|definite|definitely|maybe|probably|roughly|about|around|like|nearly|"
+    r"almost|over|at least)\s+)"
+)
+# What may follow a number that ends its phrase: punctuation, a time or a new clause ("a 3 now",
+# "an 8, can't sleep"), where a quantity goes on with its unit ("a 2 hour drive").
+_PHRASE_END = (
+    r"(?:[.,;:!?)]|$|(?:now|today|tonight|yesterday|currently|again|at the moment|right now|most days|this|last|"
+    r"but|though|then|when|after|before)\b)"
+)
+# A hedge after the number ("a 3 maybe", "4-ish, I'd say"), not one that leads to another number ("a 2
+# maybe 3 hour drive" is a range of hours).
+_HEDGE_AFTER = (
+    r"(?:maybe|probably|perhaps|i think|i'd say|id say|i guess|i reckon|or so|-?ish|tops|max|at most|at a guess)\b"
+    r"(?!\s*(?:-|to|or)?\s*\d)"
 )
 
 # "9/10", "nine out of ten", "7-8 out of 10"; anything over ten means "as bad as it gets".
@@ -51,23 +50,48 @@ _OUT_OF_TEN = re.compile(rf"\b{_RANGE}\s*(?:/|out of|outta|over)\s*(?:10|ten)\b"
 # "the pain is a 9", "I'd rate it a 7-8", "pain level 8": needs a pain word in the same sentence.
 _AFTER_WORD = re.compile(
     rf"\b(?:pain|it|score|rate|rated|rating|level|scale)\b[^.?!\d]{{0,25}}?\b(?:is|at|of|as|about|around|a|an|like|"
-    rf"level|score)\s+(?:(?:an?|solid|good|strong|easy|easily|definite|definitely|maybe|probably|roughly|about|"
-    rf"around|like|nearly|almost|over|at least)\s+){{0,3}}{_RANGE}\b{_NOT_A_SCORE}",
+    rf"level|score)\s+{_HEDGES_BEFORE}{{0,3}}{_RANGE}\b{_NOT_A_SCORE}",
+    re.IGNORECASE,
+)
+# "score 3", "pain about 3", "pain: 8", "rated it 6, maybe": a score named and a number that ends its
+# phrase ("pain 3 days ago" is a time).
+_LABELLED = re.compile(
+    rf"\b(?:pain score|pain level|pain rating|pain|score|rating|rated it|rate it|rated|rate)\s*(?:of|is|was|:|=|at|"
+    rf"as|about|around|like)?\s*{_HEDGES_BEFORE}{{0,2}}{_RANGE}(?=\s*(?:{_PHRASE_END}|{_HEDGE_AFTER}))",
     re.IGNORECASE,
 )
 # "yesterday a 2, today easily an 8", "now it's an 8": "a"/"an" and a bare number that ends its
-# phrase (a quantity goes on with its unit: "a 2 hour drive"), so no pain word is needed.
-_RATED_ALONE = re.compile(
-    rf"\ban?\s+(?:(?:solid|good|strong|easy|easily|definite|maybe|probably|roughly|about|around|like|nearly|"
-    rf"almost|at least)\s+){{0,2}}{_RANGE}(?=\s*(?:[.,;:!?)]|$|(?:now|today|tonight|yesterday|currently|again|"
-    rf"at the moment|right now|most days|this|last|but|then|when|after|before)\b))",
+# phrase, so no pain word is needed.
+_RATED_ALONE = re.compile(rf"\ban?\s+{_HEDGES_BEFORE}{{0,2}}{_RANGE}(?=\s*{_PHRASE_END})", re.IGNORECASE)
+# "the ache is there, a 3 maybe": a hedged rating; needs a pain word in the same sentence.
+_RATED_HEDGED = re.compile(rf"\ban?\s+{_HEDGES_BEFORE}{{0,2}}{_RANGE}(?=\s*{_HEDGE_AFTER})", re.IGNORECASE)
+# "right now it's zero, it flares up after football", "it's 3 today": how "it" is, with a number that
+# ends its phrase; needs a pain word or the present ("now", "today") in the same sentence.
+_IT_IS = re.compile(
+    rf"\b(?:it|pain|the pain)(?:'s|s|\s+is|\s+sits at|\s+feels like)\s+{_HEDGES_BEFORE}{{0,3}}{_RANGE}"
+    rf"(?=\s*(?:{_PHRASE_END}|{_HEDGE_AFTER}))",
     re.IGNORECASE,
 )
 # "a 9 on the pain scale"
 _ON_SCALE = re.compile(rf"\b{_RANGE}\s+on\s+(?:the|a)\s+(?:pain\s+)?scale", re.IGNORECASE)
 # "on a scale of 1-10", "0 to 10": the scale itself, not a score.
 _SCALE_ENDS = ({0.0, 1.0}, 10.0)
-_PAIN_CONTEXT = re.compile(r"\b(?:pain\w*|hurt\w*|ach\w*|sore\w*|rate|rated|rating|score|scale|level)\b|/\s*10", re.IGNORECASE)
+_PAIN_CONTEXT = re.compile(
+    r"\b(?:pain\w*|hurt\w*|ach\w*|sore\w*|rate|rated|rating|score|scale|level|flare\w*|throb\w*|twing\w*)\b|/\s*10",
+    re.IGNORECASE,
+)
+_PRESENT = re.compile(r"\b(?:now|currently|today|tonight|at the moment|atm|these days)\b", re.IGNORECASE)
+# Every score pattern, first ones first (a later one never reads a number an earlier one read), with
+# what its sentence needs besides: a pain word, or for _IT_IS a pain word or the present.
+_SCORE_PATTERNS: tuple[tuple[re.Pattern[str], tuple[re.Pattern[str], ...]], ...] = (
+    (_OUT_OF_TEN, ()),
+    (_ON_SCALE, ()),
+    (_AFTER_WORD, (_PAIN_CONTEXT,)),
+    (_LABELLED, ()),
+    (_RATED_ALONE, ()),
+    (_RATED_HEDGED, (_PAIN_CONTEXT,)),
+    (_IT_IS, (_PAIN_CONTEXT, _PRESENT)),
+)
 
 _AGE_PATTERNS = (
     re.compile(
@@ -77,12 +101,8 @@ _AGE_PATTERNS = (
     ),
     re.compile(r"\b(\d{2,3})\s*-?\s*(?:years?|yrs?|yr)\s*-?\s*old\b", re.IGNORECASE),
     re.compile(r"\b(\d{2,3})\s*(?:y/o|yo|y\.o\.)(?=\W|$)", re.IGNORECASE),
-    re.compile(
-        r"\b(?:i'?m|i am|aged?)\s+((?:fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|"
-        r"seven|eight|nine))?)\b",
-        re.IGNORECASE,
-    ),
-    re.compile(r"\bin my\s+(late\s+|mid\s+|early\s+)?(fifties|sixties|seventies|eighties|nineties|[5-9]0'?s)\b", re.IGNORECASE),
+    re.compile(rf"\b(?:i'?m|i am|aged?)\s+((?:{_TENS_WORDS})(?:[- ](?:{_UNIT_WORDS}))?)\b", re.IGNORECASE),
+    re.compile(rf"\bin my\s+(late\s+|mid\s+|early\s+)?({_DECADE_WORDS}|[2-9]0'?s)\b", re.IGNORECASE),
     re.compile(r"\b(?:i'?m|i am|aged)\s+(?:over|older than)\s+(5[5-9]|[6-9]\d)\b", re.IGNORECASE),
 )
 
@@ -95,8 +115,7 @@ class NumberSpan:
 
 
 def _to_number(token: str) -> float:
-    lowered = token.lower()
-    return float(WORD_NUMBERS[lowered]) if lowered in WORD_NUMBERS else float(lowered)
+    return word_value(token)
 
 
 def _sentence_around(text: str, start: int, end: int) -> str:
@@ -108,7 +127,7 @@ def _sentence_around(text: str, start: int, end: int) -> str:
 def find_pain_scores(text: str) -> list[NumberSpan]:
     """Every pain score out of ten in the text; a range counts as its top end, over ten as ten."""
     found: list[NumberSpan] = []
-    for pattern in (_OUT_OF_TEN, _ON_SCALE, _AFTER_WORD, _RATED_ALONE):
+    for pattern, contexts in _SCORE_PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.start(1), match.end()
             if any(start < other.end and other.start < end for other in found):
@@ -116,7 +135,9 @@ def find_pain_scores(text: str) -> list[NumberSpan]:
             numbers = [_to_number(group) for group in match.groups() if group]
             if len(numbers) == 2 and numbers[0] in _SCALE_ENDS[0] and numbers[1] == _SCALE_ENDS[1]:
                 continue
-            if pattern is _AFTER_WORD and not _PAIN_CONTEXT.search(_sentence_around(text, start, end)):
+            if pattern is _LABELLED and len(numbers) == 2 and numbers[0] > numbers[1]:
+                continue  # "score 3-1": a result, not a range of pain
+            if contexts and not any(context.search(_sentence_around(text, start, end)) for context in contexts):
                 continue
             score = max(numbers)
             if pattern is _OUT_OF_TEN:
@@ -136,13 +157,11 @@ def parse_pain_score(text: str) -> float | None:
 def _age_value(match: re.Match[str]) -> float:
     groups = [group.strip().lower() for group in match.groups() if group]
     last = groups[-1].replace("'", "")
-    if last in _DECADES:
+    decade = DECADES.get(last) or (int(last[:-1]) if re.fullmatch(r"[2-9]0s", last) else None)
+    if decade is not None:
         modifier = groups[0] if len(groups) > 1 else ""
-        return float(_DECADES[last] + {"late": 7, "mid": 5, "early": 1}.get(modifier, 0))
-    if last[0].isdigit():
-        return float(last)
-    tens, _, unit = last.replace("-", " ").partition(" ")
-    return float(_TENS[tens] + _UNITS.get(unit, 0))
+        return float(decade + {"late": 7, "mid": 5, "early": 1}.get(modifier, 0))
+    return word_value(last)
 
 
 def find_ages(text: str) -> list[NumberSpan]:

@@ -6,13 +6,16 @@ a new subject, and at a comma that opens a new predicate ("no swelling, pain is 
 walking fine"), while a list of bare items after a comma stays in the clause ("no swelling, redness
 or heat"). A hypothetical or someone else's story stops at a comma that opens a clause about a new
 topic ("in case it swells, pain is 9/10 now"; "my mum thinks it's a cyst, pain is 8/10"). A pain score
-is negated only by a negation about the score itself ("not a 9"). Cue lists and clause words live in
+is negated only by a negation about the score itself ("not a 9"). A finding the person echoes as a
+question and then denies ("swelling? no, none") is negated. Cue lists and clause words live in
 lexicon.yml so a clinician can read and extend them.
 
 Time markers (present, recent, resolved, remote) date a mention; the nearest one in its clause
 decides, and which of them put it in the past depends on the finding's kind (FindingKind): "last
 night" leaves a swelling current but makes "9/10" yesterday's score. A clause that refers back
-("..., it's been fine for years") dates the clause before it too.
+("..., it's been fine for years") dates the clause before it too. A date attached to a start word
+("began a few months ago", "since 2019") dates when a symptom began, not that it ended, unless the
+clause or the next one says it stopped ("... but hasn't since", "... and went down after a week").
 """
 
 from __future__ import annotations
@@ -32,6 +35,12 @@ RECURRENCE_WINDOW = 3  # "if it gives way again" says it has given way before
 PREDICATE_WINDOW = 3  # words after a comma in which a verb or state opens a new clause ("pain is 9/10")
 # words between a negation and a number it is about: "not even a 9", "it isn't 8/10"
 NUMBER_NEGATION_GAP = 3
+# a question echoed before its answer ("any swelling at all? no"): words before and after the finding
+ECHO_LEAD = 2
+ECHO_GAP = 3
+_ECHO_DASHES = frozenset({"-", "–", "—", "--", ":", "...", "…"})
+# words after a bare "no" that keep it an answer ("no not at all", "no never", "nope and it never has")
+_ECHO_FOLLOWERS = frozenset({"and", "at", "not", "never", "none", "nothing", "whatsoever", "thankfully", "luckily"})
 
 TokenSpan = tuple[int, int]
 
@@ -81,6 +90,7 @@ class DocScope:
         self.doc = doc
         self.lexicon = lexicon
         self.finding_spans = list(finding_spans)
+        self._finding_starts = frozenset(span[0] for span in finding_spans)
         self.sentence_of = [0] * len(doc)
         self.questions: list[bool] = []
         self.question_marks: list[bool] = []
@@ -129,6 +139,7 @@ class DocScope:
         # repeats the finding's own negation rather than saying it ended.
         self.all_negations = list(cues.get("negation", ()))
         self.negations_after = usable("negation_after", phrases) + self._answer_negations(lexicon)
+        self.echo_answers = list(cues.get("negation_after", ()))
         self.hypotheticals = usable("hypothetical")
         self.conditionals = usable("conditional")
         self.generic_questions = list(cues.get("generic_question", ()))
@@ -137,7 +148,8 @@ class DocScope:
         # "fine ever since" says the trouble ended: a resolved phrase cancels an ongoing cue it overlaps.
         self.ongoing_cues = usable("ongoing", cues.get("resolved", ()))
         self.same_now = list(cues.get("same_now", ()))
-        self.onsets = list(cues.get("onset", ()))
+        # A start word inside a phrase that says it ended ("fine since surgery") starts nothing.
+        self.onsets = [span for span in cues.get("onset", ()) if not any(_overlaps(span, r) for r in cues.get("resolved", ()))]
         for span in cues.get("modal", ()):
             self.modal_sentences.add(self.sentence_of[span[0]])
         self.people = sorted([(span, True) for span in others] + [(span, False) for span in selves])
@@ -287,7 +299,47 @@ class DocScope:
                 and self._answers_only(span, cue)
             ):
                 return cue
-        return None
+        return self._echo_denied(span)
+
+    def _echo_denied(self, span: TokenSpan) -> TokenSpan | None:
+        """ "swelling? no, none", "locking? nope": the person repeats the question, then answers it with
+        a denial. The echo is a short sentence ending in "?" right after the finding (ECHO_GAP words at
+        most) that does not open like a question ("could this be swelling? no idea" is a question)."""
+        doc, lexicon = self.doc, self.lexicon
+        sentence = doc[span[0]].sent
+        before = [token.lower_ for token in doc[sentence.start : span[0]] if not token.is_punct]
+        if before[:2] in (["what", "about"], ["how", "about"]):
+            before = before[2:]  # "what about giving way? no"
+        if len(before) > ECHO_LEAD or (before and before[0] in lexicon.question_starts):
+            return None
+        i = span[1]
+        while i < len(doc) and i - span[1] < ECHO_GAP and not doc[i].is_punct and i not in self._finding_starts:
+            i += 1
+        if i >= len(doc) or doc[i].text.strip("?!") or "?" not in doc[i].text:
+            return None
+        while i < len(doc) and (not doc[i].text.strip("?!") or doc[i].text in _ECHO_DASHES):
+            i += 1
+        if i >= len(doc):
+            return None
+        if doc[i].lower_ in lexicon.answer_negations:
+            # "no", "nope", "none": an answer when it stands alone or goes on to something else ("no,
+            # none", "nope it's fine", "no swelling at all"), not in "no idea", "no way", "none of it".
+            return (i, i + 1) if self._ends_answer(i + 1, lexicon.subject_starts | lexicon.strong_breaks) else None
+        for cue in self.echo_answers:
+            # "giving way? not really" (which elsewhere may be "not really sure")
+            if cue[0] == i and self._ends_answer(cue[1]):
+                return cue
+        # "locking? never", "giving way? not at all", "swelling? nothing"; not "never seen anything like
+        # it" or "not half", which say yes.
+        return next((cue for cue in self.negations if cue[0] == i and self._ends_answer(cue[1])), None)
+
+    def _ends_answer(self, i: int, also: frozenset[str] = frozenset()) -> bool:
+        """Whether a short answer ends before token `i`: at the end, punctuation, a new sentence or a
+        finding ("no swelling"), or before a word that goes on with it ("not at all", "no never")."""
+        if i >= len(self.doc):
+            return True
+        word = self.doc[i]
+        return word.is_punct or word.is_sent_start or i in self._finding_starts or word.lower_ in _ECHO_FOLLOWERS | also
 
     def _about_number(self, cue: TokenSpan, span: TokenSpan) -> bool:
         """ "it's not 8/10", "not even a 9": a number is negated only by a negation right before it,
@@ -351,11 +403,16 @@ class DocScope:
             for marker, marker_kind in self.time_markers
             if (self.past_clause[marker[0]] == clause or _overlaps(marker, span)) and not self._echoes_negation(marker, span)
         ]
-        if dated_by_onset and any(self.past_clause[cue[0]] == clause for cue in self.onsets):
-            # "pain behind my knee started a month ago": the date is the start of a complaint that goes on.
-            markers = [(marker, marker_kind) for marker, marker_kind in markers if marker_kind not in ("past_remote", "recent")]
+        started = False
+        if dated_by_onset:
+            # "the pain in my calf began a few months ago": the date is the start of a complaint that goes on.
+            dated = [item for item in markers if item[1] in ("past_remote", "recent") and self._dates_onset(span, item[0])]
+            markers = [item for item in markers if item not in dated]
+            started = any(marker_kind == "past_remote" for _, marker_kind in dated)
         if not any(marker_kind == "present" for _, marker_kind in markers):
-            markers += self._settled_after(span)
+            # "it started locking years ago but hasn't since": after a start date, a "but" that says it
+            # stopped ends it too.
+            markers += self._settled_after(span, after_contrast=started)
         # An event is dated, not resolved: "my kneecap used to pop out as a teenager" is remote
         # whichever of the two phrases is nearer.
         markers = [(marker, marker_kind) for marker, marker_kind in markers if marker_kind in _MARKERS_FOR[kind]]
@@ -366,6 +423,40 @@ class DocScope:
         if marker_kind in _PAST_FOR[kind]:
             return marker
         return None
+
+    def _dates_onset(self, span: TokenSpan, marker: TokenSpan) -> bool:
+        """Whether `marker` dates a start word of the finding's clause ("began a few months ago", "a year
+        ago I first noticed", "since I twisted it, about 3 months ago"), or of the clause before when an
+        "and" goes on with the same subject and that clause has no date of its own ("it started to swell
+        and go red a year ago"). Not when the date comes between the finding and the start word
+        ("swelling in 2019, it started locking last month" dates the swelling), nor when a clause word
+        ("when", "because") does ("I had calf pain when I started running years ago" dates the running)."""
+        clause = self.past_clause[span[0]]
+        shared = self._shares_subject(clause)
+        for cue in self.onsets:
+            joined = shared is not None and self.past_clause[cue[0]] == clause - 1 and cue[1] <= shared
+            if (self.past_clause[cue[0]] != clause and not joined) or _overlaps(cue, marker):
+                continue
+            between = range(min(span[1], cue[1]), max(span[0], cue[0]))
+            if marker[0] in between or any(self.doc[i].lower_ in self.lexicon.weak_breaks and i != shared for i in between):
+                continue
+            return True
+        return False
+
+    def _shares_subject(self, clause: int) -> int | None:
+        """The "and" that opens `clause` when what follows has no subject of its own ("... and go red"),
+        in the same sentence as the clause before, which has no date; else None."""
+        opening = next((token for token in self.doc if self.past_clause[token.i] == clause), None)
+        if opening is None or opening.lower_ != "and" or opening.i == 0 or opening.i + 1 >= len(self.doc):
+            return None
+        following = self.doc[opening.i + 1]
+        if following.is_sent_start or following.is_punct or following.lower_ in self.lexicon.subject_starts:
+            return None
+        if self.sentence_of[opening.i - 1] != self.sentence_of[opening.i]:
+            return None
+        if any(self.past_clause[marker[0]] == clause - 1 for marker, _ in self.time_markers):
+            return None  # "it began aching in 2019 and swelled up in 2020": each has its own date
+        return opening.i
 
     def _echoes_negation(self, marker: TokenSpan, span: TokenSpan) -> bool:
         """ "can't put weight on it, not since the fall": a marker opening with a negation, after a
@@ -390,19 +481,23 @@ class DocScope:
                 return True
         return False
 
-    def _refers_back(self, clause: int, marker: TokenSpan) -> bool:
-        """Whether `clause` opens with a word that points back ("it", "been") or with `marker`."""
+    def _refers_back(self, clause: int, marker: TokenSpan, after_contrast: bool = False) -> bool:
+        """Whether `clause` opens with a word that points back ("it", "been") or with `marker`; after
+        "but" only when `after_contrast`."""
         following = [token for token in self.doc if self.past_clause[token.i] == clause]
         words = [token for token in following if not token.is_punct and token.lower_ not in self.lexicon.strong_breaks | {"and"}]
-        if not words or following[0].lower_ in self.lexicon.strong_breaks - {";"}:
+        if not words or (not after_contrast and following[0].lower_ in self.lexicon.strong_breaks - {";"}):
             # After "but" the next clause contrasts rather than refers back ("swollen, but better now").
             return False
-        return words[0].lower_ in self.lexicon.back_references or words[0].i == marker[0]
+        # (a marker may open with the break word itself: "..., and stopped after physio")
+        return words[0].lower_ in self.lexicon.back_references or marker[0] in (words[0].i, following[0].i)
 
-    def _settled_after(self, span: TokenSpan) -> list[tuple[TokenSpan, str]]:
+    def _settled_after(self, span: TokenSpan, after_contrast: bool = False) -> list[tuple[TokenSpan, str]]:
         """Resolved and remote markers of the next clause when it speaks of the same thing ("I
         dislocated my kneecap at school, it's been fine for years"): a clause opening with "it",
-        "been"... or with the marker itself. A new subject ("my calf is fine now") does not."""
+        "been"... or with the marker itself. A new subject ("my calf is fine now") does not.
+        With `after_contrast` (the finding's start was dated), a resolved marker after "but" counts
+        too ("it started locking years ago but hasn't since")."""
         clause, sentence = self.past_clause[span[0]], self.sentence_of[span[0]]
         return [
             (marker, kind)
@@ -410,7 +505,10 @@ class DocScope:
             if kind in ("resolved", "past_remote")
             and self.past_clause[marker[0]] == clause + 1
             and self.sentence_of[marker[0]] == sentence
-            and self._refers_back(clause + 1, marker)
+            and (
+                self._refers_back(clause + 1, marker)
+                or (after_contrast and kind == "resolved" and self._refers_back(clause + 1, marker, after_contrast=True))
+            )
         ]
 
 

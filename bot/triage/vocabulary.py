@@ -108,17 +108,14 @@ INTAKE_FACTS = frozenset(
     }
 )
 
-# Where the complaint is: a date in a clause that says when it began (an `onset` cue: "pain behind my
-# knee started a month ago", "sore under the kneecap since March") dates the start of a complaint that
-# goes on, so it does not put the place in the past ("years ago I had pain behind my knee" still does).
-DATED_BY_ONSET = frozenset(
-    {
-        "location_back_of_knee",
-        "location_behind_kneecap",
-        "location_calf",
-        "location_hamstring",
-    }
-)
+# Findings whose start a date may give: a date attached to a start word ("started", "began", "came on",
+# "since", "noticed", "first": an `onset` cue) dates the start of something that goes on, so it does not
+# put the finding in the past ("the pain in my calf began a few months ago", "it started locking a year
+# ago", "sore under the kneecap since March") unless the clause also says it stopped ("... but hasn't
+# since", "... and went down after a week"). Every symptom, red flag or intake fact alike; an event is
+# dated by its date ("I twisted it years ago, the swelling started last week"), a pain level from then is
+# not today's, and a history or an onset is never past anyway.
+DATED_BY_ONSET = frozenset(name for name, kind in FINDINGS.items() if kind is FindingKind.SYMPTOM)
 
 # Findings that carry a number (Finding.value); rules may compare these with `at_least`.
 VALUED_FINDINGS = frozenset({"pain_score", "age_55_plus"})

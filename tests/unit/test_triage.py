@@ -3,6 +3,7 @@ the rule schema, profile mapping, assessment and combining."""
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import triage
+from bot import number_words, triage
 from bot.levels import TriageLevel
 from bot.profile import SymptomProfile
 from bot.triage import (
@@ -27,6 +28,7 @@ from bot.triage import (
     load_rules,
     screen,
 )
+from bot.triage import numbers as triage_numbers
 from bot.triage.numbers import find_ages, parse_pain_score
 from bot.triage.pipeline import LexiconError, compile_phrase, get_nlp, load_lexicon
 from bot.triage.rules import RULES_PATH
@@ -95,10 +97,24 @@ def test_pain_score_parser_ignores_other_numbers(text: str) -> None:
         ("I'm sixty-two", 62),
         ("in my late fifties", 57),
         ("in my 70s", 70),
+        ("in my early eighties", 81),
+        ("in my mid 60's", 65),
+        ("I'm seventy one", 71),
+        ("aged ninety", 90),
     ],
 )
 def test_age_parser(text: str, age: float) -> None:
     assert [span.value for span in find_ages(text)] == [age]
+
+
+def test_number_words_come_from_the_one_table() -> None:
+    # bot/triage/numbers.py keeps no table of its own, and the table imports nothing of the triage engine.
+    assert not {"WORD_NUMBERS", "_TENS", "_UNITS", "_DECADES"} & set(vars(triage_numbers))
+    tree = ast.parse(Path(number_words.__file__).read_text(encoding="utf-8"))
+    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    imported += [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names]
+    assert not [name for name in imported if name.startswith("bot")]
+    assert parse_pain_score("pain is like eleven out of ten") == 10
 
 
 def test_age_parser_ignores_weights_and_durations() -> None:

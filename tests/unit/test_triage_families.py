@@ -927,3 +927,156 @@ def test_a_past_marker_stops_at_a_clause_about_a_new_topic(text: str, name: str,
 
 def test_a_past_marker_still_dates_a_clause_going_on_with_the_same_subject() -> None:
     assert statuses("it buckled years ago, fine since the operation", "recent_surgery") == [Status.PAST]
+
+
+# ---------------------------------------------------------------- a start date keeps any symptom current
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("my calf started aching about two months ago", "calf_pain"),
+        ("the knee began locking up a couple of years back", "locking"),
+        ("a year ago I first noticed a lump behind my knee", "lump"),
+        ("swelling first appeared in 2021", "swelling"),
+        ("it started giving way on me last summer", "giving_way"),
+        ("numbness in my toes began a year ago", "numbness"),
+        ("my calf started to swell and go red a couple of years ago", "redness"),
+        ("the catching came on in 2022", "catching"),
+        ("it started swelling in March and hasn't stopped since", "swelling"),
+        # intake facts too
+        ("I noticed the ache at the back of my knee years ago", "location_back_of_knee"),
+        ("it started hurting behind the kneecap in 2022", "location_behind_kneecap"),
+    ],
+)
+def test_a_start_date_does_not_make_a_symptom_past(text: str, name: str) -> None:
+    assert statuses(text, name) == [Status.CURRENT]
+
+
+def test_a_red_flag_with_a_start_date_still_counts() -> None:
+    assert "catching_locking" in screen("my knee started jamming a few months ago").rule_ids
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        # the clause or the next one says it stopped
+        ("it started jamming years ago but hasn't since", "locking"),
+        ("my knee began giving way in 2019 but never since", "giving_way"),
+        ("the swelling came on in March and went down within a week", "swelling"),
+        ("my knee started catching a couple of years ago and stopped after physio", "catching"),
+        ("the calf pain came on last winter, it settled within a fortnight", "calf_pain"),
+        ("it began buckling years ago, hasn't done it since", "giving_way"),
+        # the date belongs to something else
+        ("I had calf pain when I started running years ago", "calf_pain"),
+        ("swollen knee in 2019, it started locking last month", "swelling"),
+        ("it began aching in 2019 and swelled up in 2020", "swelling"),
+        # no start word: the date still ends it
+        ("my calf was swollen a few years ago", "calf_swelling"),
+    ],
+)
+def test_a_start_date_with_an_end_or_of_something_else_stays_past(text: str, name: str) -> None:
+    assert statuses(text, name) == [Status.PAST]
+
+
+def test_a_start_word_in_a_phrase_that_says_it_ended_starts_nothing() -> None:
+    assert statuses("it locked a few years ago, fine since the arthroscopy", "locking") == [Status.PAST]
+
+
+def test_a_start_date_does_not_bring_back_an_event() -> None:
+    # an event is dated by its date: the injury is old, the swelling that started is not
+    text = "I twisted it years ago, the swelling started a month ago"
+    assert statuses(text, "recent_injury") == [Status.PAST]
+    assert statuses(text, "swelling") == [Status.CURRENT]
+
+
+# ---------------------------------------------------------------- a question echoed then denied
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("swollen? no, not at all", "swelling"),
+        ("locks? nope", "locking"),
+        ("buckling - no", "giving_way"),
+        ("giving way?? never", "giving_way"),
+        ("redness behind the knee? not really", "redness"),
+        ("any heat? nah", "warmth"),
+        ("what about giving way? no", "giving_way"),
+        ("calf swelling? No it's the same size as the other one", "calf_swelling"),
+        ("fever? no. pain 4/10", "fever"),
+    ],
+)
+def test_a_question_echoed_then_denied_is_negated(text: str, name: str) -> None:
+    assert statuses(text, name) == [Status.NEGATED]
+
+
+@pytest.mark.parametrize(
+    "text, name, status",
+    [
+        ("could this be swelling?", "swelling", Status.HYPOTHETICAL),
+        ("could this be swelling? no idea", "swelling", Status.HYPOTHETICAL),
+        ("swelling? yes, quite a lot", "swelling", Status.CURRENT),
+        ("locking? not sure", "locking", Status.CURRENT),
+        ("giving way? no idea, it just feels weak", "giving_way", Status.CURRENT),
+        ("swelling? no way, look at it", "swelling", Status.CURRENT),
+        # an emphatic yes
+        ("swollen? never seen anything like it", "swelling", Status.CURRENT),
+        ("swollen? not half", "swelling", Status.CURRENT),
+    ],
+)
+def test_a_real_question_or_an_echo_that_is_not_denied_keeps_its_status(text: str, name: str, status: Status) -> None:
+    assert statuses(text, name) == [status]
+
+
+def test_an_echo_denies_only_its_own_finding() -> None:
+    text = "swelling? yes, lots. locking? no"
+    assert statuses(text, "swelling") == [Status.CURRENT]
+    assert statuses(text, "locking") == [Status.NEGATED]
+
+
+# ---------------------------------------------------------------- scores in everyday wording
+@pytest.mark.parametrize(
+    "text, scores",
+    [
+        ("right now it's zero, it flares up after football though", [0]),
+        ("ache behind my knee for about 6 weeks, no injury, pain about 3, no swelling", [3]),
+        ("score 3", [3]),
+        ("it's about a four at the moment", [4]),
+        ("the ache is there most days, a 3 maybe, worse on stairs", [3]),
+        ("at the moment it's two, I only notice it on hills", [2]),
+        ("dull ache behind the knee, pain score 2, mainly after sitting", [2]),
+        ("it throbs, a 5 probably", [5]),
+        ("I'd rate it 6, worse in the evening", [6]),
+        ("it aches, a 3 maybe 4 on a bad day", [4]),
+        ("the pain was 9 yesterday, today it's a 4", [9, 4]),
+    ],
+)
+def test_scores_in_everyday_wording(text: str, scores: list[float]) -> None:
+    assert [span.value for span in find_pain_scores(text)] == scores
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it's a 10 minute walk to the physio",
+        "I cycle 3 times a week and it aches after",
+        "pain for about 6 weeks",
+        "the pain started 3 days ago",
+        "on a scale of 1-10 how bad should it be before I worry?",
+        "it's a 2 maybe 3 hour drive to the clinic",
+        "the score was 3-1, then I twisted it",
+        "the pain is one of many things bothering me",
+        "right now it's 3 weeks since it started",
+        "it hurts at 5 pm most days",
+        "it aches after 2 hours at my desk",
+    ],
+)
+def test_quantities_times_and_scales_are_not_scores(text: str) -> None:
+    assert find_pain_scores(text) == []
+
+
+def test_an_everyday_score_is_the_current_one() -> None:
+    (finding,) = [f for f in extract_findings("right now it's one, it flares up after tennis") if f.name == "pain_score"]
+    assert finding.value == 1
+
+
+def test_yesterdays_score_read_in_everyday_wording_is_not_todays() -> None:
+    result = screen("the pain was 9 yesterday, today it's a 4")
+    assert "severe_pain" not in result.rule_ids and result.level < URGENT
