@@ -15,6 +15,7 @@ from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 from bot.store.audit import EscalationRecord
 from bot.triage import Assessment
+from bot.triage.provenance import engine_provenance
 
 MAX_QUOTES = 3
 
@@ -57,6 +58,7 @@ def escalation_for(
         message_text=message_text,
         created_at=now or datetime.now(timezone.utc),
         escalation_id=uuid.uuid4().hex,
+        engine_files=tuple(sorted(engine_provenance().items())),
     )
     return Escalation(
         level=level,

@@ -29,6 +29,8 @@ class EscalationRecord:
     message_text: str
     created_at: datetime = datetime.fromtimestamp(0, timezone.utc)
     escalation_id: Optional[str] = None  # records written before ids existed have none
+    # Each file the engine read (rules, lexicon, lemma tables) with its version or digest.
+    engine_files: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "EscalationRecord":
@@ -42,6 +44,7 @@ class EscalationRecord:
             message_text=str(data["message_text"]),
             created_at=datetime.fromisoformat(data["created_at"]),
             escalation_id=data.get("escalation_id"),
+            engine_files=tuple(sorted((data.get("engine_files") or {}).items())),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -49,6 +52,7 @@ class EscalationRecord:
         record["created_at"] = self.created_at.isoformat()
         record["rule_ids"] = list(self.rule_ids)
         record["evidence"] = list(self.evidence)
+        record["engine_files"] = dict(self.engine_files)
         return record
 
 
@@ -82,6 +86,7 @@ def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: O
                     evidence=json.dumps(list(record.evidence)),
                     ruleset_version=record.ruleset_version,
                     message_text=record.message_text,
+                    engine_files=json.dumps(dict(record.engine_files), sort_keys=True),
                 )
             )
     except IntegrityError:
@@ -118,6 +123,7 @@ def list_escalations(engine: Engine, conversation_id: Optional[str] = None) -> l
             ruleset_version=row["ruleset_version"],
             message_text=row["message_text"],
             escalation_id=row["escalation_id"],
+            engine_files=tuple(sorted(json.loads(row["engine_files"] or "{}").items())),
             created_at=row["created_at"] if row["created_at"].tzinfo else row["created_at"].replace(tzinfo=timezone.utc),
         )
         for row in rows

@@ -34,18 +34,20 @@ def open_store(url: str) -> Engine:
     """An engine with Poplit's tables created; cached per URL."""
     engine = create_engine(url, pool_pre_ping=True, future=True)
     metadata.create_all(engine)
-    _add_escalation_id(engine)
+    _upgrade_audit_table(engine)
     return engine
 
 
-def _add_escalation_id(engine: Engine) -> None:
-    """Audit tables made before escalation ids existed get the column (and its unique index).
-
-    A stopgap until the store's schema moves under migrations with the check-ins work.
-    """
+def _upgrade_audit_table(engine: Engine) -> None:
+    """Audit tables made before escalation ids and engine provenance existed get those columns
+    (and the id's unique index). A stopgap until the store's schema moves under migrations with the
+    check-ins work."""
     columns = {column["name"] for column in inspect(engine).get_columns("triage_escalations")}
-    if "escalation_id" in columns:
-        return
     with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE triage_escalations ADD COLUMN escalation_id VARCHAR(64)"))
-        connection.execute(text("CREATE UNIQUE INDEX ix_triage_escalations_escalation_id ON triage_escalations (escalation_id)"))
+        if "escalation_id" not in columns:
+            connection.execute(text("ALTER TABLE triage_escalations ADD COLUMN escalation_id VARCHAR(64)"))
+            connection.execute(
+                text("CREATE UNIQUE INDEX ix_triage_escalations_escalation_id ON triage_escalations (escalation_id)")
+            )
+        if "engine_files" not in columns:
+            connection.execute(text("ALTER TABLE triage_escalations ADD COLUMN engine_files TEXT"))

@@ -18,4 +18,6 @@ triage_escalations = Table(
     Column("evidence", Text, nullable=False),  # JSON list of {rule_id, finding, text}
     Column("ruleset_version", String(64), nullable=False),
     Column("message_text", Text, nullable=False),
+    # JSON: each file the engine read (rules, lexicon, lemma tables) with its version or digest.
+    Column("engine_files", Text, nullable=True),
 )

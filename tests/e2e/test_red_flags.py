@@ -85,14 +85,16 @@ def test_escalations_and_conversation_are_written_to_postgres(assistant: Running
     assistant.say("audited", EMERGENCY)
     with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
-            "select level, rule_ids, evidence, ruleset_version from triage_escalations where conversation_id = %s", ("audited",)
+            "select level, rule_ids, evidence, ruleset_version, engine_files from triage_escalations where conversation_id = %s",
+            ("audited",),
         )
         rows = cursor.fetchall()
         cursor.execute("select count(*) from events where sender_id = %s", ("audited",))
         tracker_rows = cursor.fetchone()[0]
     assert len(rows) == 1 and tracker_rows > 0
-    level, rule_ids, evidence, version = rows[0]
+    level, rule_ids, evidence, version, engine_files = rows[0]
     assert level == "emergency" and "pe_signs" in json.loads(rule_ids) and json.loads(evidence) and version
+    assert set(json.loads(engine_files)) == {"rules.yml", "lexicon.yml", "spacy", "spacy-lookups-data"}
 
 
 def test_vignettes_through_the_running_assistant(assistant: RunningAssistant, report: Callable[[str], None]) -> None:

@@ -18,7 +18,7 @@ from bot.levels import TriageLevel
 from bot.runtime_config import TRACKER_STORE_TYPE
 from bot.store import list_escalations, open_store
 from bot.trackers.audited_sql import AuditedSQLTrackerStore
-from bot.triage import screen
+from bot.triage import load_rules, screen
 from tests.support.assistant import PROJECT_ROOT
 from tests.support.databases import fresh_postgres_database
 
@@ -58,6 +58,8 @@ def test_saving_a_turn_writes_its_escalation_once(audit_url: str, tmp_path: Path
     asyncio.run(store.save(tracker))  # the same turn saved again
     records = list_escalations(open_store(audit_url), "audited-person")
     assert len(records) == 1 and records[0].level == "emergency" and records[0].message_text == TEXT
+    files = dict(records[0].engine_files)
+    assert files["rules.yml"].startswith(load_rules().version) and files["lexicon.yml"].startswith("sha256:")
     assert asyncio.run(store.retrieve("audited-person")) is not None
     open_store(audit_url).dispose()
     open_store.cache_clear()
