@@ -200,8 +200,11 @@ def read_message(text: str, asked: Optional[str] = None, today: Optional[date] =
     return Reading(answers, duration)
 
 
+# A question, at the start or after a comma or "and" ("the MRI said a torn meniscus, is that why it hurts").
 _EXPLICIT_QUESTION = re.compile(
-    r"\?|^\W*(what|why|how|which|when|where|who|should|can|could|would|is|are|do|does|will|any)\b", re.I
+    r"\?|(?:^|[,;:]|\band\b|\bso\b)\W*(?:what|why|how|which|when|where|who|should|can|could|would|is|are|do|does|will|any)\b"
+    r"|\b(?:is that why|is this why|what does (?:that|this|it) mean|should i (?:see|get|go)|do i need)\b",
+    re.I,
 )
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.I)
 

@@ -58,6 +58,8 @@ def test_every_acknowledgement_has_domain_wording() -> None:
         ("knee pain, been going on for ages", True),
         ("my dad's knee hurts", False),
         ("what causes knee pain?", False),
+        ("the MRI said I have a torn meniscus, is that why it hurts", False),
+        ("my knee hurts and I don't know what caused it", True),
     ],
 )
 def test_a_first_person_description_is_told_from_a_question(text: str, describes: bool) -> None:
