@@ -10,18 +10,14 @@ from actions.conversation import session_profile
 from bot import names
 from bot.feelings import acknowledgements
 from bot.knowledge import load_knowledge
+from bot.knowledge.topics import question_topic
 from bot.levels import TriageLevel
 
 
 def topic_key(latest_message: dict[str, Any]) -> str:
-    """The knowledge topic: the ResponseSelector's sub-intent (`ask_causes/bakers_cyst`), or the intent."""
-    intent = (latest_message.get("intent") or {}).get("name") or ""
-    selector = latest_message.get("response_selector") or {}
-    for key in (intent, "default"):
-        chosen = ((selector.get(key) or {}).get("response") or {}).get("intent_response_key")
-        if chosen and chosen.split("/", 1)[0] == intent:
-            return str(chosen)
-    return intent
+    """The knowledge topic of the latest message (`ask_causes/bakers_cyst`, or the intent)."""
+    intent = str((latest_message.get("intent") or {}).get("name") or "")
+    return question_topic(intent, latest_message.get("response_selector"))
 
 
 class ActionAnswerQuestion(Action):

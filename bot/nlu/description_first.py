@@ -22,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import names
 from bot.intake import describes_own_pain
+from bot.knowledge.topics import question_topic
 
 DESCRIBE = names.DESCRIBE_SYMPTOMS
 DEFERRED_KEY = names.DEFERRED_QUESTION_KEY
@@ -41,14 +42,7 @@ OVERRIDABLE = (
 
 
 def _question_topic(message: Message, intent: str) -> Optional[str]:
-    if not intent.startswith("ask_"):
-        return None
-    selector = message.get("response_selector") or {}
-    for key in (intent, "default"):
-        chosen = ((selector.get(key) or {}).get("response") or {}).get("intent_response_key")
-        if chosen and chosen.split("/", 1)[0] == intent:
-            return str(chosen)
-    return intent
+    return question_topic(intent, message.get("response_selector")) if intent.startswith("ask_") else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
