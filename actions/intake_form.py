@@ -70,11 +70,15 @@ class ValidateSymptomIntakeForm(Action):
             return []
         texts = [str(event.get("text") or "") for event in session_user_events(tracker)]
         latest_is_answer = _answers_latest_message(tracker) and bool(texts)
+        earlier = texts[:-1] if latest_is_answer else texts
+        asked = tracker.get_slot(names.REQUESTED_SLOT)
         update: IntakeUpdate = update_intake(
             current={slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS},
-            earlier_messages=texts[:-1] if latest_is_answer else texts,
+            # Earlier messages are read once, when the intake starts (or starts again); later each
+            # new message is read as it comes.
+            earlier_messages=earlier if asked is None else [],
             latest_message=texts[-1] if latest_is_answer else None,
-            asked=tracker.get_slot(names.REQUESTED_SLOT),
+            asked=asked,
             misses=dict(tracker.get_slot(names.INTAKE_MISSES) or {}),
             times_asked=_times_asked(tracker),
         )

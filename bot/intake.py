@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Optional, Sequence
 
-from bot.numbers import Duration, durations_in, parse_duration, parse_score_answer
+from bot.numbers import Duration, durations_in, parse_duration, parse_pain_score
 from bot.profile import SymptomProfile
 from bot.triage import Status, extract_mentions
 
@@ -121,8 +121,7 @@ def says_dont_know(text: str) -> bool:
 
 def _pain_duration(text: str, today: Optional[date]) -> Optional[Duration]:
     """The first duration in the text that is about the pain, not an activity ("after sitting for 3 hours")."""
-    for start, duration in durations_in(text, today):
-        end = text.lower().find(duration.phrase.split()[-1].lower(), start) + len(duration.phrase.split()[-1])
+    for start, end, duration in durations_in(text, today):
         if not _NOT_PAIN_DURATION_BEFORE.search(text[:start]) and not _NOT_PAIN_DURATION_AFTER.search(text[end:]):
             return duration
     return None
@@ -147,18 +146,17 @@ def read_message(text: str, asked: Optional[str] = None, today: Optional[date] =
     current_names = [finding.name for finding in current]
     # "it came on gradually a month ago": for where it hurts and how it began, a date says when it
     # started, not that it is over.
-    dated = [m.finding.name for m in mentions if m.status is Status.PAST]
+    dated = {m.finding.name for m in mentions if m.status is Status.PAST}
     negated_names = {m.finding.name for m in mentions if m.status is Status.NEGATED}
-    past_names = set(dated)
     answers: dict[str, str] = {}
 
-    locations = [_LOCATION_FINDINGS[name] for name in [*current_names, *dated] if name in _LOCATION_FINDINGS]
+    locations = [_LOCATION_FINDINGS[name] for name in [*current_names, *sorted(dated)] if name in _LOCATION_FINDINGS]
     if locations:
         answers["pain_location"] = locations[0]
 
-    if any(name in _INJURY_FINDINGS for name in current_names) or past_names & set(_INJURY_FINDINGS):
+    if (set(current_names) | dated) & set(_INJURY_FINDINGS):
         answers["pain_onset"] = "injury"
-    elif "gradual_onset" in current_names or "gradual_onset" in dated or "recent_injury" in negated_names:
+    elif "gradual_onset" in {*current_names, *dated} or "recent_injury" in negated_names:
         answers["pain_onset"] = "gradual"
 
     if "swelling" in current_names:
@@ -234,7 +232,7 @@ def describes_own_pain(text: str) -> bool:
 def _bare_answer(asked: str, text: str) -> Optional[str]:
     """A short answer that means something only as the answer to `asked`."""
     if asked == "pain_score":
-        score = parse_score_answer(text)
+        score = parse_pain_score(text)
         if score is not None:
             return f"{score:g}"
     if says_dont_know(text):

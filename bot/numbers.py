@@ -61,32 +61,21 @@ def _to_number(token: str) -> float:
     return word_value(token)
 
 
-# An answer to the score question that starts with the number and goes on ("4, but it's worse at night").
+# An answer that starts with the number and goes on ("4, but it's worse at night").
 _LEADING_SCORE = re.compile(
     rf"^\W*(?:(?:{_HEDGES_BEFORE})\W+)*{_NUMBER}(?:-?ish)?\s*(?:,|;|\.|!|\band\b|\bbut\b|$)(?!\s*(?:days?|weeks?|months?|years?|hours?))",
     re.I,
 )
 
 
-def parse_score_answer(text: str) -> Optional[float]:
-    """The answer to "how bad is it, 0 to 10?": a score anywhere (see parse_pain_score), or a number
-    the answer starts with before going on to something else."""
-    score = parse_pain_score(text)
-    if score is not None:
-        return score
-    match = _LEADING_SCORE.search(text)
-    if not match or match.group(1).lower() in ("a", "an"):
-        return None
-    value = _to_number(match.group(1))
-    return value if 0 <= value <= 10 else None
-
-
 def parse_pain_score(text: str) -> Optional[float]:
-    """A 0-10 pain score in the text or a bare answer, or None; ranges give the higher end."""
+    """The answer to "how bad is it, 0 to 10?": a score anywhere in the text (the triage engine's
+    parser), a bare answer ("maybe a six", "7-8", ranges give the higher end), or a number the
+    answer starts with before going on; None otherwise."""
     in_sentence = find_pain_score(text)
     if in_sentence is not None:
         return in_sentence
-    match = _BARE_SCORE.search(text)
+    match = _BARE_SCORE.search(text) or _LEADING_SCORE.search(text)
     if not match or match.group(1).lower() in ("a", "an"):
         return None
     score = max(_to_number(group) for group in match.groups() if group)
@@ -144,33 +133,37 @@ _STARTED_BEFORE = re.compile(
 )
 
 
-def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Duration]]:
-    """Every duration a message gives, with where it starts: "3 weeks", "about two months", "a couple
+def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, int, Duration]]:
+    """Every duration a message gives, with where it starts and ends: "3 weeks", "about two months", "a couple
     of days", "since last Tuesday", "since Christmas", "yesterday"; "for ages" is kept as said with
     no days."""
     today = today or date.today()
     lowered = text.lower()
-    found: list[tuple[int, Duration]] = []
+    found: list[tuple[int, int, Duration]] = []
     for match in _DURATION_PHRASE.finditer(lowered):
         count = _to_number(match.group("count")) + (0.5 if match.group("half") else 0)
         unit = match.group("unit").lower()
         days = count * _UNITS_IN_DAYS[_UNIT_SPELLINGS.get(unit, unit)]
-        found.append((match.start(), Duration(days, _duration_phrase(text[match.start() : match.end()]))))
+        found.append((match.start(), match.end(), Duration(days, _duration_phrase(text[match.start() : match.end()]))))
     for match in _LAST_UNIT.finditer(lowered):
         unit = match.group("unit")
-        found.append((match.start(), Duration(_UNITS_IN_DAYS[unit], f"a {unit}")))
+        found.append((match.start(), match.end(), Duration(_UNITS_IN_DAYS[unit], f"a {unit}")))
     for weekday in _SINCE_WEEKDAY.finditer(lowered):
         day = weekday.group("day").lower()
         back = (today.weekday() - _WEEKDAYS.index(day)) % 7 or 7
         found.append(
-            (weekday.start(), Duration(float(back), f"since {'last ' if weekday.group('last') else ''}{day.capitalize()}"))
+            (
+                weekday.start(),
+                weekday.end(),
+                Duration(float(back), f"since {'last ' if weekday.group('last') else ''}{day.capitalize()}"),
+            )
         )
     for holiday, (month, day_of_month) in _SINCE_HOLIDAY.items():
         for match in re.finditer(rf"\bsince\s+{re.escape(holiday)}\b", lowered):
             start = date(today.year, month, day_of_month)
             if start >= today:
                 start = date(today.year - 1, month, day_of_month)
-            found.append((match.start(), Duration(_since_date(start, today), f"since {holiday.capitalize()}")))
+            found.append((match.start(), match.end(), Duration(_since_date(start, today), f"since {holiday.capitalize()}")))
     short_answer = len(lowered.split()) <= 5
     for phrase, days in _RELATIVE_DAYS.items():
         for match in re.finditer(rf"\b{re.escape(phrase)}\b", lowered):
@@ -178,17 +171,21 @@ def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, Dur
             if not short_answer and not _STARTED_BEFORE.search(lowered[: match.start()]):
                 continue
             found.append(
-                (match.start(), Duration(days, phrase if phrase in ("today", "this morning", "tonight") else f"since {phrase}"))
+                (
+                    match.start(),
+                    match.end(),
+                    Duration(days, phrase if phrase in ("today", "this morning", "tonight") else f"since {phrase}"),
+                )
             )
     if not found:
         for match in _VAGUE.finditer(lowered):
-            found.append((match.start(), Duration(None, f"for {match.group('what')}")))
+            found.append((match.start(), match.end(), Duration(None, f"for {match.group('what')}")))
         for match in _SINCE_PHRASE.finditer(lowered):
-            found.append((match.start(), Duration(None, f"since {match.group('what').strip()}")))
+            found.append((match.start(), match.end(), Duration(None, f"since {match.group('what').strip()}")))
     return sorted(found, key=lambda item: item[0])
 
 
 def parse_duration(text: str, today: Optional[date] = None) -> Optional[Duration]:
     """The first duration in the text (see durations_in), or None."""
     found = durations_in(text, today)
-    return found[0][1] if found else None
+    return found[0][2] if found else None

@@ -66,7 +66,6 @@ class ServiceState:
     crashes_in_a_row: int = 0
     last_exit: Optional[int] = None
     restart_at: Optional[float] = None
-    answered_once: bool = False
 
     def describe(self, now: float) -> dict[str, Any]:
         running = self.process is not None and self.process.returncode is None
@@ -171,7 +170,7 @@ class Supervisor:
             if answered:
                 if state.status != "up":
                     logger.info("%s is up (pid %s)", state.spec.name, state.process.pid if state.process else "?")
-                state.status, state.last_answer_at, state.answered_once = "up", now, True
+                state.status, state.last_answer_at = "up", now
             elif state.status == "up":
                 state.status = "not answering"
                 logger.warning("%s is not answering", state.spec.name)

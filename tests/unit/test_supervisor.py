@@ -119,3 +119,42 @@ def test_a_server_that_dies_while_starting_is_a_clear_error(tmp_path: Path) -> N
 
     with pytest.raises(StartupError, match=r"broken exited during start-up \(code 3\)[\s\S]*bad config"):
         asyncio.run(scenario())
+
+
+SUPERVISE_ONE = """
+import asyncio, os, sys
+from pathlib import Path
+from bot.supervisor import ServiceSpec, Supervisor
+async def main():
+    port = int(sys.argv[1])
+    spec = ServiceSpec("web", [sys.executable, "-m", "tests.support.fake_service", str(port)], dict(os.environ),
+                       Path(sys.argv[2]), f"http://127.0.0.1:{port}/health")
+    async with Supervisor([spec]) as supervisor:
+        await supervisor.start(timeout=30)
+        print(supervisor.states["web"].process.pid, flush=True)
+        await asyncio.sleep(600)
+asyncio.run(main())
+"""
+
+
+def test_a_killed_supervisor_takes_its_servers_with_it(tmp_path: Path) -> None:
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    args = [sys.executable, "-c", SUPERVISE_ONE, str(free_port()), str(tmp_path / "web.log")]
+    supervisor = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    assert supervisor.stdout is not None
+    child = int(supervisor.stdout.readline())
+    supervisor.kill()
+    supervisor.wait()
+    deadline = time.monotonic() + 10
+    while is_running(child):
+        assert time.monotonic() < deadline, "the server outlived its supervisor"
+        time.sleep(0.1)
+
+
+def is_running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
