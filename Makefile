@@ -12,7 +12,10 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The machine's pip config adds local indexes that are not there; keep pip's output readable.
 PIP := $(VENV)/bin/pip --disable-pip-version-check
 
-.PHONY: help venv spacy train run test test-unit lint bench eval-triage eval-conversations validate clean
+WEB := bot/channels/web
+BROWSER_TESTS := tests/browser
+
+.PHONY: help venv spacy train web browser run test test-unit lint bench eval-triage eval-conversations validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
@@ -49,13 +52,29 @@ $(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-run: $(MODEL)
+# The chat page's npm packages, exactly as package-lock.json pins them.
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package.json $(WEB)/package-lock.json
+	npm ci --prefix $(WEB) --no-audit --no-fund
+
+web: $(WEB)/node_modules/.package-lock.json
+
+# The browser tests drive Debian's chromium with playwright-core (no browser download from a test tool).
+$(BROWSER_TESTS)/node_modules/.package-lock.json: $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
+	npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund
+
+browser: $(BROWSER_TESTS)/node_modules/.package-lock.json
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y -q chromium >/dev/null || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
+run: $(MODEL) web
 	scripts/run.sh
 
 validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
-test: $(MODEL)
+test: $(MODEL) web browser
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed

@@ -23,6 +23,7 @@ NOT_ANSWERS = {
     "goodbye",
     "bot_challenge",
     "thank",
+    names.EXTERNAL_CHECK_IN,  # a check-in from the scheduler replaces an unfinished intake
 }
 
 # Actions that may run between a person's message and this validation without having handled it.

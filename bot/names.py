@@ -18,6 +18,8 @@ PAIN_DURATION_DAYS = "pain_duration_days"
 
 # Intents
 DESCRIBE_SYMPTOMS = "describe_symptoms"
+# Started by the follow-up scheduler through trigger_intent, never typed.
+EXTERNAL_CHECK_IN = "EXTERNAL_check_in"
 
 # Actions and forms
 ACTION_ASSESS = "action_assess"
@@ -46,5 +48,6 @@ SLOTS = (
     INTAKE_MISSES,
     PAIN_DURATION_DAYS,
 )
+INTENTS = (DESCRIBE_SYMPTOMS, EXTERNAL_CHECK_IN)
 RESPONSES = (UTTER_ESCALATION, UTTER_ESCALATION_EVIDENCE, UTTER_SERVICE_TROUBLE)
 ACTIONS = (ACTION_ASSESS, ACTION_ANSWER_QUESTION, VALIDATE_INTAKE_FORM)

@@ -18,6 +18,14 @@ import yaml
 ACTION_SERVER_URL = "http://127.0.0.1:5055/webhook"
 # Rasa's SQL tracker store that also writes each escalation to the audit table (bot/trackers).
 TRACKER_STORE_TYPE = "bot.trackers.audited_sql.AuditedSQLTrackerStore"
+STATIC_CREDENTIALS = Path(__file__).resolve().parents[1] / "credentials.yml"
+# Channel keys as Rasa reads them from the credentials file: the connector classes in bot/channels.
+SOCKETIO_CHANNEL = "bot.channels.socketio.PoplitSocketIOInput"
+SLACK_CHANNEL = "bot.channels.slack.PoplitSlackInput"
+TELEGRAM_CHANNEL = "bot.channels.telegram.PoplitTelegramInput"
+# The platforms' real APIs; tests point these at local stand-ins (SLACK_API_URL, TELEGRAM_API_URL).
+SLACK_API_URL = "https://slack.com/api/"
+TELEGRAM_API_URL = "https://api.telegram.org"
 
 
 class ConfigError(ValueError):
@@ -82,20 +90,46 @@ def endpoints_config(env: Mapping[str, str], var_dir: Path) -> dict[str, Any]:
     return config
 
 
-def credentials_config(env: Mapping[str, str]) -> dict[str, Any]:
-    config: dict[str, Any] = {
-        "bot.channels.rest.ValidatedRestInput": None,
-        "socketio": {"user_message_evt": "user_uttered", "bot_message_evt": "bot_uttered", "session_persistence": True},
-    }
+def allowed_origins(env: Mapping[str, str]) -> list[str]:
+    """Sites allowed to embed the chat page and call the server from a browser (POPLIT_ALLOWED_ORIGINS,
+    comma-separated). None by default: the page then works only on the server's own origin."""
+    origins = [origin.strip().rstrip("/") for origin in env.get("POPLIT_ALLOWED_ORIGINS", "").split(",") if origin.strip()]
+    for origin in origins:
+        parsed = urlparse(origin)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
+            raise ConfigError(f"POPLIT_ALLOWED_ORIGINS entries look like https://clinic.example, got {origin!r}")
+    return origins
+
+
+def credentials_config(env: Mapping[str, str], var_dir: Optional[Path] = None) -> dict[str, Any]:
+    """credentials.yml (the channels always on) plus Slack and Telegram when their variables are set."""
+    config: dict[str, Any] = yaml.safe_load(STATIC_CREDENTIALS.read_text())
+    if allowed_origins(env):
+        config[SOCKETIO_CHANNEL]["allowed_origins"] = allowed_origins(env)
     if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):
-        config["slack"] = {"slack_token": env["SLACK_BOT_TOKEN"], "slack_signing_secret": env["SLACK_SIGNING_SECRET"]}
+        config[SLACK_CHANNEL] = {
+            "slack_token": env["SLACK_BOT_TOKEN"],
+            "slack_signing_secret": env["SLACK_SIGNING_SECRET"],
+            "slack_api_url": env.get("SLACK_API_URL") or SLACK_API_URL,
+        }
     if env.get("TELEGRAM_TOKEN") and env.get("TELEGRAM_VERIFY") and env.get("TELEGRAM_WEBHOOK_URL"):
-        config["telegram"] = {
+        config[TELEGRAM_CHANNEL] = {
             "access_token": env["TELEGRAM_TOKEN"],
             "verify": env["TELEGRAM_VERIFY"],
             "webhook_url": env["TELEGRAM_WEBHOOK_URL"],
+            "secret_token": telegram_secret_token(env, var_dir),
+            "api_url": env.get("TELEGRAM_API_URL") or TELEGRAM_API_URL,
         }
     return config
+
+
+def telegram_secret_token(env: Mapping[str, str], var_dir: Optional[Path]) -> str:
+    """The secret Telegram sends back on every update: TELEGRAM_SECRET_TOKEN, or one kept under var/."""
+    if env.get("TELEGRAM_SECRET_TOKEN"):
+        return env["TELEGRAM_SECRET_TOKEN"]
+    if var_dir is None:
+        raise ConfigError("TELEGRAM_SECRET_TOKEN is unset and there is no var/ folder to keep a generated one in")
+    return _kept_secret(var_dir / "telegram-secret-token")
 
 
 def auth_token(env: Mapping[str, str], var_dir: Path) -> tuple[str, str]:
@@ -103,11 +137,16 @@ def auth_token(env: Mapping[str, str], var_dir: Path) -> tuple[str, str]:
     if env.get("RASA_AUTH_TOKEN"):
         return env["RASA_AUTH_TOKEN"], "RASA_AUTH_TOKEN"
     token_file = var_dir / "rasa-auth-token"
-    if not token_file.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        token_file.write_text(secrets.token_urlsafe(32) + "\n")
-        token_file.chmod(0o600)
-    return token_file.read_text().strip(), str(token_file)
+    return _kept_secret(token_file), str(token_file)
+
+
+def _kept_secret(path: Path) -> str:
+    """A random secret made once and kept in a file only its owner can read."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def describe_tracker_store(config: dict[str, Any]) -> str:
@@ -124,7 +163,7 @@ def write_runtime_files(var_dir: Path, env: Optional[Mapping[str, str]] = None) 
     credentials_path = var_dir / "credentials.runtime.yml"
     endpoints = endpoints_config(env, var_dir)
     endpoints_path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
-    credentials_path.write_text(yaml.safe_dump(credentials_config(env), sort_keys=False))
+    credentials_path.write_text(yaml.safe_dump(credentials_config(env, var_dir), sort_keys=False))
     token, token_source = auth_token(env, var_dir)
     return {
         "endpoints": str(endpoints_path),

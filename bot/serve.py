@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional
 
 from aiohttp import web
 
-from bot.runtime_config import ConfigError, write_runtime_files
+from bot.runtime_config import ConfigError, allowed_origins, write_runtime_files
 from bot.supervisor import ServiceSpec, StartupError, Supervisor
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,7 @@ class ServeSettings:
     model: Path
     venv: Path
     actions_silent_seconds: Optional[float]
+    public_base_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "ServeSettings":
@@ -50,6 +51,7 @@ class ServeSettings:
             model=Path(env.get("MODEL", str(PROJECT_ROOT / "models" / "poplit.tar.gz"))),
             venv=Path(env.get("VENV", str(PROJECT_ROOT / ".venv"))),
             actions_silent_seconds=float(silent) if silent not in ("", "0", "off") else None,
+            public_base_url=env.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
         )
 
 
@@ -79,12 +81,12 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
             settings.rasa_host,
             "--port",
             str(settings.rasa_port),
-            "--cors",
-            "*",
             "--endpoints",
             runtime["endpoints"],
             "--credentials",
             runtime["credentials"],
+            # Browsers on other sites may call the HTTP API only from the configured origins.
+            *(["--cors", *allowed_origins(env)] if allowed_origins(env) else []),
         ],
         env=base_env,
         log_file=log_dir / "rasa.log",
@@ -109,6 +111,8 @@ def banner(settings: ServeSettings, runtime: Mapping[str, str], health: Mapping[
     parts = ", ".join(f"{name} {state['status']}" for name, state in health["services"].items())
     return f"""
 Poplit is running.
+  Chat page:       {public_base_url(settings)}/chat
+                   embed it elsewhere with <script src="{public_base_url(settings)}/chat/embed.js" async></script>
   Chat over REST:  curl -s -X POST http://{host}:{port}/webhooks/rest/webhook \\
                      -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "hi"}}'
   Socket.IO:       http://{host}:{port}/socket.io (events user_uttered / bot_uttered)
@@ -119,6 +123,14 @@ Poplit is running.
   Logs:            {settings.var_dir}/log/rasa.log, {settings.var_dir}/log/actions.log
   A server that crashes is restarted; Ctrl-C stops everything.
 Press Ctrl-C to stop."""
+
+
+def public_base_url(settings: ServeSettings) -> str:
+    """Where people reach the server: PUBLIC_BASE_URL behind a proxy, else Rasa's own address."""
+    if settings.public_base_url:
+        return settings.public_base_url
+    host = "127.0.0.1" if settings.rasa_host in ("0.0.0.0", "::") else settings.rasa_host
+    return f"http://{host}:{settings.rasa_port}"
 
 
 async def _health_app(supervisor: Supervisor, port: int) -> web.AppRunner:

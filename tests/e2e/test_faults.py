@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -168,3 +169,18 @@ def test_killed_mid_intake_back_within_seconds_emergency_works_in_the_gap(
             f"Time to the escalation reply, action server {state}: "
             f"max {max(seconds_list) * 1000:.0f} ms over {len(seconds_list)} message(s)"
         )
+
+
+def test_sigterm_stops_every_process_it_started(assistant: RunningAssistant) -> None:
+    """Last in this module: it stops the assistant the other tests used (as Ctrl-C on `make run` does)."""
+    children = [
+        int(pid)
+        for pid in subprocess.run(["pgrep", "-P", str(assistant.process.pid)], capture_output=True, text=True).stdout.split()
+    ]
+    assert len(children) >= 2
+    assistant.process.send_signal(signal.SIGTERM)
+    assistant.process.wait(timeout=60)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
+        time.sleep(0.2)
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]

@@ -3,25 +3,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pytest
 
 from bot.knowledge import load_knowledge
 from tests.conversations.runner import MAX_TIMES_ASKED, load_conversations, report_lines, run_all
-from tests.support.assistant import RunningAssistant, running_assistant
+from tests.support.assistant import RunningAssistant
 
 pytestmark = pytest.mark.e2e
 
 # The share of expectations the blind conversations must meet (the acceptance).
 REQUIRED_SHARE = 0.95
-
-
-@pytest.fixture(scope="module")
-def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
-    with running_assistant(tmp_path_factory.mktemp("var-intake")) as running:
-        yield running
 
 
 def turn(assistant: RunningAssistant, sender: str, text: str) -> tuple[list[str], dict[str, Any]]:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import signal
 import sqlite3
-import subprocess
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from bot.knowledge import load_knowledge
 from tests.e2e.conversation import run_intake
-from tests.support.assistant import RunningAssistant, running_assistant
+from tests.support.assistant import RunningAssistant
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
-    with running_assistant(tmp_path_factory.mktemp("var")) as running:
-        yield running
 
 
 def texts(replies: list[dict]) -> list[str]:
@@ -122,18 +111,3 @@ def test_tracker_api_requires_the_token(assistant: RunningAssistant) -> None:
     with pytest.raises(urllib.error.HTTPError) as error:
         urllib.request.urlopen(f"{assistant.base_url}/conversations/runner/tracker", timeout=30)
     assert error.value.code == 401
-
-
-def test_sigterm_stops_every_process_it_started(trained_model: Path, tmp_path: Path) -> None:
-    with running_assistant(tmp_path) as running:
-        children = [
-            int(pid)
-            for pid in subprocess.run(["pgrep", "-P", str(running.process.pid)], capture_output=True, text=True).stdout.split()
-        ]
-        assert len(children) >= 2
-        running.process.send_signal(signal.SIGTERM)
-        running.process.wait(timeout=60)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() for pid in children):
-        time.sleep(0.2)
-    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -96,6 +97,11 @@ class RunningAssistant:
         return sizes
 
 
+def _drain(stream: Any) -> None:
+    for _ in stream:
+        pass
+
+
 @contextmanager
 def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240) -> Iterator[RunningAssistant]:
     rasa_port, actions_port, health_port = free_port(), free_port(), free_port()
@@ -130,6 +136,8 @@ def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, ti
         if time.monotonic() - started > timeout:
             process.kill()
             raise RuntimeError("assistant did not start in time:\n" + "".join(output))
+    # Keep reading the supervisor's console after start-up: a full pipe would block it.
+    threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
     assistant = RunningAssistant(
         base_url=f"http://127.0.0.1:{rasa_port}",
         token=token,

@@ -3,7 +3,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.runtime_config import TRACKER_STORE_TYPE, ConfigError, credentials_config, endpoints_config, write_runtime_files
+from bot.runtime_config import (
+    SLACK_CHANNEL,
+    SOCKETIO_CHANNEL,
+    TELEGRAM_CHANNEL,
+    TRACKER_STORE_TYPE,
+    ConfigError,
+    credentials_config,
+    endpoints_config,
+    write_runtime_files,
+)
 
 
 def test_defaults_are_sqlite_under_var_and_no_lock_store(tmp_path: Path) -> None:
@@ -33,10 +42,24 @@ def test_unsupported_database_is_a_clear_error(tmp_path: Path) -> None:
         endpoints_config({"DATABASE_URL": "mysql://x/y"}, tmp_path)
 
 
-def test_channels_are_enabled_only_with_their_credentials() -> None:
-    assert set(credentials_config({})) == {"bot.channels.rest.ValidatedRestInput", "socketio"}
+def test_channels_are_enabled_only_with_their_credentials(tmp_path: Path) -> None:
+    assert set(credentials_config({})) == {"bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL}
     with_slack = credentials_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
-    assert with_slack["slack"]["slack_token"] == "xoxb-1"
+    assert with_slack[SLACK_CHANNEL]["slack_token"] == "xoxb-1"
+    assert with_slack[SLACK_CHANNEL]["slack_api_url"] == "https://slack.com/api/"
+    telegram_env = {"TELEGRAM_TOKEN": "1:x", "TELEGRAM_VERIFY": "poplit_bot", "TELEGRAM_WEBHOOK_URL": "https://x/hook"}
+    with_telegram = credentials_config(telegram_env, tmp_path)
+    assert set(with_telegram) == {"bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL, TELEGRAM_CHANNEL}
+    # No secret given: one is generated and kept, so the webhook registered earlier stays valid.
+    secret = with_telegram[TELEGRAM_CHANNEL]["secret_token"]
+    assert len(secret) >= 32 and credentials_config(telegram_env, tmp_path)[TELEGRAM_CHANNEL]["secret_token"] == secret
+    given = credentials_config({**telegram_env, "TELEGRAM_SECRET_TOKEN": "s3cret"}, tmp_path)
+    assert given[TELEGRAM_CHANNEL]["secret_token"] == "s3cret"
+
+
+def test_allowed_origins_reach_the_socketio_channel() -> None:
+    config = credentials_config({"POPLIT_ALLOWED_ORIGINS": "https://clinic.example/, https://b.example"})
+    assert config[SOCKETIO_CHANNEL]["allowed_origins"] == ["https://clinic.example", "https://b.example"]
 
 
 def test_token_is_generated_once_and_kept(tmp_path: Path) -> None:

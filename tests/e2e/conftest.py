@@ -1,0 +1,82 @@
+"""One running assistant (SQLite, every channel on, Slack and Telegram pointed at local stand-ins)
+shared by the end-to-end modules that do not break it on purpose: starting Rasa costs ~40 s each time.
+Each test uses its own sender ids, so conversations do not mix.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.support.assistant import RunningAssistant, running_assistant
+from tests.support.slack_api import SlackStandIn
+from tests.support.telegram_api import TelegramStandIn
+
+
+@pytest.fixture(scope="session")
+def slack_api() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[TelegramStandIn]:
+    with TelegramStandIn() as api:
+        yield api
+
+
+class EmbeddingSite:
+    """Another website (its own origin) that embeds the chat with the documented one-line snippet."""
+
+    def __init__(self) -> None:
+        self.assistant_url = ""
+        site = self
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                body = (
+                    "<!doctype html><html lang='en'><head><title>A physiotherapy clinic</title></head><body>"
+                    "<h1>A physiotherapy clinic</h1>"
+                    f'<script src="{site.assistant_url}/chat/embed.js" async></script></body></html>'
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        # "localhost" rather than 127.0.0.1: a different origin from the assistant's, as another site is.
+        self.origin = f"http://localhost:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture(scope="session")
+def embedding_site() -> Iterator[EmbeddingSite]:
+    site = EmbeddingSite()
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def assistant(
+    trained_model: Path,
+    slack_api: SlackStandIn,
+    telegram_api: TelegramStandIn,
+    embedding_site: EmbeddingSite,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[RunningAssistant]:
+    env = {**slack_api.assistant_env(), **telegram_api.assistant_env(), "POPLIT_ALLOWED_ORIGINS": embedding_site.origin}
+    with running_assistant(tmp_path_factory.mktemp("var"), env=env) as running:
+        embedding_site.assistant_url = running.base_url
+        yield running
