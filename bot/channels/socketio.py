@@ -44,10 +44,11 @@ STATIC_FILES = {
     "poplit-chat.js": WEB_DIR / "poplit-chat.js",
     "poplit-chat.css": WEB_DIR / "poplit-chat.css",
     "embed.js": WEB_DIR / "embed.js",
+    "poplit-icon.svg": WEB_DIR / "poplit-icon.svg",
     "vendor/deep-chat.js": WEB_DIR / "node_modules" / "deep-chat" / "dist" / "deepChat.bundle.js",
     "vendor/socket.io.js": WEB_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js",
 }
-CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
 def alert_of(metadata: Optional[Dict[str, Any]]) -> Optional[str]:

@@ -189,11 +189,14 @@ await step("markup in a bot message (forged into the tracker) stays inert after 
       text: 'Read <img src=x onerror="window.__poplitXss=3"> and <a href="javascript:window.__poplitXss=4">this</a> javascript:window.__poplitXss=5 https://example.org/ok',
       data: { buttons: [{ title: '<img src=x onerror="window.__poplitXss=6">', payload: "javascript:alert(1)" }] },
     },
+    { event: "bot", text: "A picture (the progress chart arrives like this)", data: { image: `${base}/chat/poplit-icon.svg` } },
+    { event: "bot", text: "A picture with a script address", data: { image: "javascript:window.__poplitXss=7" } },
   ];
   await api(`/conversations/${await sessionId()}/tracker/events?include_events=NONE`, { method: "POST", body: JSON.stringify(forged) });
   await page.reload();
   await connected();
   await waitForText("Read <img src=x onerror=");
+  await waitForText("A picture with a script address");
 });
 
 await step("nothing injected ran or became a live element", async () => {
@@ -208,6 +211,12 @@ await step("nothing injected ran or became a live element", async () => {
   });
   if (found.xss !== undefined) throw new Error(`injected script ran (${found.xss})`);
   if (found.imgs || found.scriptLinks) throw new Error(`live injected elements: ${JSON.stringify(found)}`);
+  const pictures = await page.evaluate(() =>
+    [...document.querySelector("deep-chat").shadowRoot.querySelectorAll("img.poplit-image")].map((img) => [img.getAttribute("src"), img.naturalWidth]),
+  );
+  if (pictures.length !== 1 || !pictures[0][0].endsWith("/chat/poplit-icon.svg") || !pictures[0][1]) {
+    throw new Error(`expected one shown picture, got ${JSON.stringify(pictures)}`);
+  }
   if (found.safeLinks !== 1) throw new Error(`the ordinary https link was not made a link: ${JSON.stringify(found)}`);
   // The button forged with a javascript: payload sends that text as a message; it never navigates.
   await turn(() => chat().locator(".poplit-choice:not([disabled])").last().click());

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import urllib.parse
-from typing import Any, Optional
+from typing import Optional
 
 import pytest
 import yaml
@@ -21,7 +21,7 @@ from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
 from tests.e2e.conversation import ANSWERS
-from tests.support.assistant import PROJECT_ROOT, RunningAssistant
+from tests.support.assistant import PROJECT_ROOT, RunningAssistant, user_texts
 from tests.support.platform_standin import PlatformCall
 from tests.support.slack_api import SlackStandIn, deliver, dm_channel
 
@@ -43,32 +43,11 @@ def send(assistant: RunningAssistant, slack_api: SlackStandIn, body: bytes, cont
     return status
 
 
-def user_texts(tracker: dict[str, Any]) -> list[str]:
-    """What the person sent (trigger_intent's "EXTERNAL: ..." events are the assistant's own doing)."""
-    texts = [event.get("text") or "" for event in tracker["events"] if event.get("event") == "user"]
-    return [text for text in texts if not text.startswith("EXTERNAL: ")]
-
-
-def settled(assistant: RunningAssistant, user: str, turns: int, timeout: float = 30) -> dict[str, Any]:
-    """The tracker once `turns` messages from `user` have been answered in full (Rasa sends every
-    reply of a turn before it saves the tracker)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        tracker = assistant.tracker(user)
-        events = tracker["events"]
-        done = events and events[-1].get("event") == "action" and events[-1].get("name") == "action_listen"
-        if len(user_texts(tracker)) >= turns and done:
-            return tracker
-        if time.monotonic() > deadline:
-            raise AssertionError(f"turn {turns} of {user} not finished after {timeout} s: {user_texts(tracker)}")
-        time.sleep(0.1)
-
-
 def say(assistant: RunningAssistant, slack_api: SlackStandIn, user: str, text: str, turns: int) -> list[PlatformCall]:
     """`user` writes `text` in their DM; the messages the assistant posted in reply (turn `turns`)."""
     before = len(slack_api.posted_to(dm_channel(user)))
     assert send(assistant, slack_api, slack_api.message_event(user, text)) == 200
-    settled(assistant, user, turns)
+    assistant.settled(user, turns)
     return slack_api.posted_to(dm_channel(user))[before:]
 
 
@@ -113,7 +92,7 @@ def test_knee_pain_leads_to_buttons_and_a_click_moves_the_intake_on(assistant: R
 
     before = len(slack_api.posted_to(dm_channel(user)))
     assert send(assistant, slack_api, slack_api.block_actions(user, question, title), FORM) == 200
-    tracker = settled(assistant, user, turns + 1)
+    tracker = assistant.settled(user, turns + 1)
     assert user_texts(tracker)[-1] == value  # the click arrives as the person's own answer
     assert tracker["slots"]["requested_slot"] != asked
     assert slack_api.posted_to(dm_channel(user))[before:], "no reply after the click"
@@ -175,14 +154,14 @@ def test_retries_are_answered_once_and_a_lost_first_attempt_is_handled(
     user = "U_SLACK_RETRY"
     first = slack_api.message_event(user, "hi", event_id="Ev_SLACK_RETRY_1")
     assert send(assistant, slack_api, first) == 200
-    settled(assistant, user, 1)
+    assistant.settled(user, 1)
     replies_to_first = len(slack_api.posted_to(dm_channel(user)))
     for number, reason in (("1", "http_timeout"), ("2", "http_error"), ("3", "connection_failed")):
         assert send(assistant, slack_api, first, **{"X-Slack-Retry-Num": number, "X-Slack-Retry-Reason": reason}) == 200
     # A retry whose first attempt never arrived is the only copy: it must be answered.
     lost = slack_api.message_event(user, "thanks", event_id="Ev_SLACK_RETRY_2")
     assert send(assistant, slack_api, lost, **{"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}) == 200
-    tracker = settled(assistant, user, 2)
+    tracker = assistant.settled(user, 2)
     assert user_texts(tracker) == ["hi", "thanks"]
     bot_messages = [event for event in tracker["events"] if event.get("event") == "bot"]
     assert len(slack_api.posted_to(dm_channel(user))) == len(bot_messages) > replies_to_first
@@ -285,6 +264,6 @@ def test_a_mention_in_a_channel_is_answered_there(assistant: RunningAssistant, s
         },
     }
     assert send(assistant, slack_api, json.dumps(event).encode()) == 200
-    settled(assistant, user, 1)
+    assistant.settled(user, 1)
     assert user_texts(assistant.tracker(user)) == ["hi"]  # the mention itself is not part of the message
     assert slack_api.posted_to(channel)

@@ -77,6 +77,20 @@ class RunningAssistant:
     def tracker(self, sender: str) -> dict[str, Any]:
         return self.get_json(f"/conversations/{sender}/tracker")
 
+    def settled(self, sender: str, turns: int, timeout: float = 30) -> dict[str, Any]:
+        """The tracker once `turns` messages from `sender` have been answered in full. For channels
+        that answer in the background (Slack): Rasa sends every reply of a turn before it saves."""
+        deadline = time.monotonic() + timeout
+        while True:
+            tracker = self.tracker(sender)
+            events = tracker["events"]
+            done = events and events[-1].get("event") == "action" and events[-1].get("name") == "action_listen"
+            if len(user_texts(tracker)) >= turns and done:
+                return tracker
+            if time.monotonic() > deadline:
+                raise AssertionError(f"turn {turns} of {sender} not finished after {timeout} s: {user_texts(tracker)}")
+            time.sleep(0.1)
+
     def rss_bytes(self) -> dict[str, int]:
         """Resident memory of each server process started by run.sh (by process group)."""
         sizes: dict[str, int] = {}
@@ -95,6 +109,12 @@ class RunningAssistant:
             rss_pages = int((proc / "statm").read_text().split()[1])
             sizes[name] = rss_pages * os.sysconf("SC_PAGE_SIZE")
         return sizes
+
+
+def user_texts(tracker: dict[str, Any]) -> list[str]:
+    """What the person sent (trigger_intent's "EXTERNAL: ..." events are the assistant's own doing)."""
+    texts = [event.get("text") or "" for event in tracker["events"] if event.get("event") == "user"]
+    return [text for text in texts if not text.startswith("EXTERNAL: ")]
 
 
 def _drain(stream: Any) -> None:
