@@ -8,6 +8,7 @@ Slack / Telegram only when their credentials are present.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -90,22 +91,40 @@ def endpoints_config(env: Mapping[str, str], var_dir: Path) -> dict[str, Any]:
     return config
 
 
+ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+
+
 def allowed_origins(env: Mapping[str, str]) -> list[str]:
     """Sites allowed to embed the chat page and call the server from a browser (POPLIT_ALLOWED_ORIGINS,
     comma-separated). None by default: the page then works only on the server's own origin."""
     origins = [origin.strip().rstrip("/") for origin in env.get("POPLIT_ALLOWED_ORIGINS", "").split(",") if origin.strip()]
     for origin in origins:
-        parsed = urlparse(origin)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path:
+        # Strict, because the value also goes into the page's Content-Security-Policy header.
+        if not ORIGIN.match(origin):
             raise ConfigError(f"POPLIT_ALLOWED_ORIGINS entries look like https://clinic.example, got {origin!r}")
     return origins
+
+
+def public_origin(env: Mapping[str, str]) -> Optional[str]:
+    """The origin of PUBLIC_BASE_URL (the address people use behind a proxy), if set."""
+    url = env.get("PUBLIC_BASE_URL", "").strip()
+    if not url:
+        return None
+    parsed = urlparse(url)
+    origin = f"{parsed.scheme}://{parsed.netloc}"
+    if not ORIGIN.match(origin):
+        raise ConfigError(f"PUBLIC_BASE_URL must look like https://poplit.example.org, got {url!r}")
+    return origin
 
 
 def credentials_config(env: Mapping[str, str], var_dir: Optional[Path] = None) -> dict[str, Any]:
     """credentials.yml (the channels always on) plus Slack and Telegram when their variables are set."""
     config: dict[str, Any] = yaml.safe_load(STATIC_CREDENTIALS.read_text())
-    if allowed_origins(env):
-        config[SOCKETIO_CHANNEL]["allowed_origins"] = allowed_origins(env)
+    # Behind a proxy the page's own origin is the public one, which the server cannot see in the
+    # request when the proxy rewrites Host: list it too.
+    origins = allowed_origins(env) + [origin for origin in [public_origin(env)] if origin]
+    if origins:
+        config[SOCKETIO_CHANNEL]["allowed_origins"] = origins
     if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):
         config[SLACK_CHANNEL] = {
             "slack_token": env["SLACK_BOT_TOKEN"],

@@ -86,7 +86,7 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
             "--credentials",
             runtime["credentials"],
             # Browsers on other sites may call the HTTP API only from the configured origins.
-            *(["--cors", *allowed_origins(env)] if allowed_origins(env) else []),
+            *cors_arguments(env),
         ],
         env=base_env,
         log_file=log_dir / "rasa.log",
@@ -123,6 +123,11 @@ Poplit is running.
   Logs:            {settings.var_dir}/log/rasa.log, {settings.var_dir}/log/actions.log
   A server that crashes is restarted; Ctrl-C stops everything.
 Press Ctrl-C to stop."""
+
+
+def cors_arguments(env: Mapping[str, str]) -> list[str]:
+    origins = allowed_origins(env)
+    return ["--cors", *origins] if origins else []
 
 
 def public_base_url(settings: ServeSettings) -> str:

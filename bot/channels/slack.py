@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 import urllib.parse
-from collections import OrderedDict
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -32,14 +30,20 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.rendering import ALERT_LEVELS, SeenKeys, alert_heading, alert_level, bulleted
+from bot.runtime_config import SLACK_API_URL
 from bot.settings import emergency_number
 
 logger = logging.getLogger(__name__)
 
-SLACK_API_URL = "https://slack.com/api/"
 # Slack retries an event three times over about five minutes; an hour leaves a wide margin.
 SEEN_EVENT_TTL_SECONDS = 60 * 60
 MAX_SEEN_EVENTS = 10_000
+
+PRIVATE_CONVERSATION_NOTE = (
+    "I talk about knee pain in a direct message, so what you tell me stays between us. "
+    "Open Poplit under Apps in the sidebar and write to me there."
+)
 
 # Block Kit limits (https://api.slack.com/reference/block-kit): longer text is rejected, not cut.
 HEADER_LIMIT = 150
@@ -49,38 +53,9 @@ BUTTON_VALUE_LIMIT = 2000
 ACTIONS_PER_BLOCK = 25
 ALT_TEXT_LIMIT = 2000
 
-ALERT_LEVELS = ("emergency", "urgent")
 # Message subtypes that still carry something a person wrote; every other subtype (edits, deletions,
 # joins, the bot's own messages) is not a new message to answer.
 USER_SUBTYPES = (None, "file_share", "thread_broadcast")
-
-
-class SeenEvents:
-    """Which Slack deliveries were already handled, for a while: a bounded, in-memory TTL set.
-
-    One Rasa process only. With several Rasa instances behind a load balancer a retry may reach another
-    instance, so this would need a shared store (e.g. Redis `SET key NX EX ttl`).
-    """
-
-    def __init__(self, ttl_seconds: float = SEEN_EVENT_TTL_SECONDS, max_size: int = MAX_SEEN_EVENTS) -> None:
-        self.ttl_seconds = ttl_seconds
-        self.max_size = max_size
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, key: str, now: Optional[float] = None) -> bool:
-        """True the first time `key` is offered within the TTL, and remembers it; False after that."""
-        now = time.monotonic() if now is None else now
-        while self._seen and next(iter(self._seen.values())) <= now - self.ttl_seconds:
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        while len(self._seen) > self.max_size:
-            self._seen.popitem(last=False)
-        return True
-
-    def __len__(self) -> int:
-        return len(self._seen)
 
 
 # ---- Rendering: pure functions from Rasa's message parts to chat.postMessage arguments ----
@@ -92,9 +67,8 @@ def escape_mrkdwn(text: str) -> str:
 
 
 def slack_text(text: str) -> str:
-    """Message text for Slack: escaped, and "- " list lines shown as bullets (mrkdwn has no lists)."""
-    lines = [("• " + line[2:]) if line.startswith("- ") else line for line in text.strip().split("\n")]
-    return escape_mrkdwn("\n".join(lines))
+    """Message text for Slack: list lines as bullets (mrkdwn has no lists), escaped."""
+    return escape_mrkdwn(bulleted(text.strip()))
 
 
 def _cut(text: str, limit: int) -> str:
@@ -107,13 +81,6 @@ def _plain_text(text: str, limit: int) -> Dict[str, Any]:
 
 def _section(text: str) -> Dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": _cut(slack_text(text), SECTION_LIMIT)}}
-
-
-def alert_heading(alert: str, number: str) -> str:
-    """The short line that tops an urgent or emergency message."""
-    if alert == "emergency":
-        return f"🚨 Emergency: call {number} now"
-    return "⚠️ Get your knee checked today"
 
 
 def _button(index: int, button: Dict[str, Any]) -> Optional[Dict[str, Any]]:
@@ -185,13 +152,6 @@ def answered_blocks(blocks: List[Dict[str, Any]], block_id: str, chosen: str) ->
     return [note if block.get("block_id") == block_id else block for block in blocks]
 
 
-def _alert(kwargs: Dict[str, Any]) -> Optional[str]:
-    """The `alert` of the response's metadata in domain.yml (Rasa passes it as `metadata=`)."""
-    metadata = kwargs.get("metadata")
-    alert = metadata.get("alert") if isinstance(metadata, dict) else None
-    return alert if alert in ALERT_LEVELS else None
-
-
 class PoplitSlackBot(SlackBot):
     """Sends Poplit's replies to Slack. Only Slack's own arguments are sent: Rasa passes response
     details such as `utter_action` and `metadata` in kwargs, and Slack would read `metadata` as its own."""
@@ -213,10 +173,12 @@ class PoplitSlackBot(SlackBot):
         return self.slack_channel or recipient_id
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._post_message(channel=self._recipient(recipient_id), **render_message(text, alert=_alert(kwargs)))
+        await self._post_message(
+            channel=self._recipient(recipient_id), **render_message(text, alert=alert_level(kwargs.get("metadata")))
+        )
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
-        message = render_message(text, buttons=buttons, alert=_alert(kwargs))
+        message = render_message(text, buttons=buttons, alert=alert_level(kwargs.get("metadata")))
         await self._post_message(channel=self._recipient(recipient_id), **message)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
@@ -291,7 +253,7 @@ class PoplitSlackInput(SlackInput):
         super().__init__(slack_token, *args, **kwargs)
         # slack_sdk joins method names onto the base URL, which therefore must end with a slash.
         self.slack_api_url = slack_api_url if slack_api_url.endswith("/") else slack_api_url + "/"
-        self.seen_events = SeenEvents()
+        self.seen_events = SeenKeys(SEEN_EVENT_TTL_SECONDS, MAX_SEEN_EVENTS)
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         return PoplitSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, base_url=self.slack_api_url)
@@ -373,6 +335,13 @@ class PoplitSlackInput(SlackInput):
         event_id = _text(body.get("event_id"))
         if not self._first_delivery(request, f"event:{event_id}" if event_id else None):
             return response.text("Already handled.")
+        if event.get("type") == "app_mention" and channel:
+            # Knee symptoms are health information: the conversation happens in the person's DM, never
+            # in a channel others read. A mention gets a pointer there, in the thread.
+            client = AsyncWebClient(self.slack_token, base_url=self.slack_api_url, proxy=self.proxy)
+            thread = event.get("thread_ts", event.get("ts"))
+            self._in_background(client.chat_postMessage(channel=channel, thread_ts=thread, text=PRIVATE_CONVERSATION_NOTE))
+            return response.text("")
         message = self._sanitize_user_message(text, [u for u in bot_users if isinstance(u, str)])
         self._start(on_new_message, message, user, metadata, event_id)
         return response.text("")

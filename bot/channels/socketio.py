@@ -16,18 +16,21 @@ import html
 import json
 import logging
 import re
+import secrets
 import string
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.shared.core.constants import IS_EXTERNAL
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.rendering import alert_heading, alert_level
 from bot.knowledge import load_knowledge
 from bot.settings import emergency_number
 
@@ -51,12 +54,6 @@ STATIC_FILES = {
 CONTENT_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
 
-def alert_of(metadata: Optional[Dict[str, Any]]) -> Optional[str]:
-    """`urgent` or `emergency` when the response carries that alert (domain.yml, utter_escalation)."""
-    alert = (metadata or {}).get("alert")
-    return alert if alert in ("urgent", "emergency") else None
-
-
 def widget_message(
     text: Optional[str],
     buttons: Optional[Iterable[Dict[str, Any]]] = None,
@@ -74,6 +71,7 @@ def widget_message(
         message["attachment"] = {"type": "image", "payload": {"src": image}}
     if alert:
         message["alert"] = alert
+        message["alert_title"] = alert_heading(alert, emergency_number())
     return message
 
 
@@ -86,20 +84,24 @@ class PoplitSocketIOOutput(SocketIOOutput):
         text, buttons, image = message.get("text"), message.get("buttons") or message.get("quick_replies"), message.get("image")
         if not (text or buttons or image):
             return
-        await self._send_message(recipient_id, widget_message(text, buttons, image, alert_of(message.get("metadata"))))
+        await self._send_message(recipient_id, widget_message(text, buttons, image, alert_level(message.get("metadata"))))
 
 
 def history_messages(events: Iterable[Any]) -> List[Dict[str, Any]]:
     """What the person and the bot said, oldest first, in the page's message shape."""
     messages: List[Dict[str, Any]] = []
     for event in events:
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
+        # Messages the assistant started itself (trigger_intent: "EXTERNAL: ...") are not the person's.
+        external = isinstance(event, UserUttered) and (event.metadata or {}).get(IS_EXTERNAL)
+        if isinstance(event, UserUttered) and event.text and not external and not event.text.startswith("/"):
             messages.append({"role": "user", "text": event.text})
         elif isinstance(event, BotUttered):
             data = event.data or {}
             if not (event.text or data.get("buttons") or data.get("image")):
                 continue
-            message = widget_message(event.text, data.get("buttons"), data.get("image"), alert_of(event.metadata.get("metadata")))
+            message = widget_message(
+                event.text, data.get("buttons"), data.get("image"), alert_level(event.metadata.get("metadata"))
+            )
             messages.append({"role": "bot", **message})
     return messages[-MAX_HISTORY_MESSAGES:]
 
@@ -110,6 +112,12 @@ class PoplitSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         credentials = credentials or {}
+        # The page relies on a session that survives reloads, and nothing here checks tokens: say so
+        # at start-up rather than run without what the settings ask for.
+        if credentials.get("session_persistence") is not True:
+            raise ValueError("the socketio channel needs session_persistence: true (the chat page keeps its session)")
+        if credentials.get("jwt_key"):
+            raise ValueError("the socketio channel does not check JWTs; remove jwt_key from the credentials")
         channel = super().from_credentials(credentials)
         assert isinstance(channel, PoplitSocketIOInput)
         channel.allowed_origins = [str(origin).rstrip("/") for origin in credentials.get("allowed_origins") or []]
@@ -144,6 +152,8 @@ class PoplitSocketIOInput(SocketIOInput):
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
             session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
+            if session_id is None:  # a first visit (as other Rasa Socket.IO clients send it): a new id
+                session_id = secrets.token_hex(16)
             if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
                 await sio.emit("session_error", {"error": "session_id must be 24-64 letters, digits, - or _"}, room=sid)
                 return

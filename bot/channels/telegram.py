@@ -17,10 +17,9 @@ import hmac
 import html
 import json
 import logging
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -31,7 +30,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.rendering import ALERT_LEVELS, SeenKeys, alert_heading, alert_level, bulleted
 from bot.runtime_config import TELEGRAM_API_URL
+from bot.settings import emergency_number
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +44,12 @@ MESSAGE_MAX_CHARS = 4096
 CALLBACK_KEY_PREFIX = "k:"
 # Telegram keeps an undelivered update for at most 24 hours, so a redelivery cannot come later than that.
 UPDATE_MEMORY_SECONDS = 24 * 3600
+MAX_REMEMBERED_UPDATES = 100_000
 # Buttons share one row only when they are few and short enough to stay readable on a phone.
 ROW_MAX_BUTTONS = 3
 ROW_MAX_TITLE_CHARS = 15
 # The first line of a message whose response carries metadata `alert` (domain.yml, utter_escalation).
-ALERT_HEADINGS = {"emergency": "🚨 EMERGENCY", "urgent": "⚠️ URGENT"}
+HEADING_ROOM = 100
 # What a person sees after tapping a button that this process no longer knows (issued before a restart).
 EXPIRED_BUTTON_NOTICE = "That button has expired. Please type your answer instead."
 CHOICE_MARK = "» "
@@ -87,32 +89,6 @@ class CallbackKeys:
         return as_person_text(data)
 
 
-class RecentUpdates:
-    """update_ids already taken, so a redelivered update gets no second reply. Kept in this process's
-    memory: several Rasa instances behind one webhook would need a shared store (e.g. Redis SET NX with
-    an expiry) to see each other's updates."""
-
-    def __init__(
-        self,
-        ttl_seconds: float = UPDATE_MEMORY_SECONDS,
-        capacity: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ttl = ttl_seconds
-        self._capacity = capacity
-        self._clock = clock
-        self._seen: OrderedDict[int, float] = OrderedDict()
-
-    def first_time(self, update_id: int) -> bool:
-        now = self._clock()
-        while self._seen and (len(self._seen) >= self._capacity or next(iter(self._seen.values())) < now - self._ttl):
-            self._seen.popitem(last=False)
-        if update_id in self._seen:
-            return False
-        self._seen[update_id] = now
-        return True
-
-
 def keyboard_rows(buttons: List[Dict[str, Any]], keys: CallbackKeys) -> List[List[Dict[str, str]]]:
     """Rasa buttons as rows of inline keyboard buttons ({"text", "callback_data"})."""
     rendered = [
@@ -126,13 +102,13 @@ def keyboard_rows(buttons: List[Dict[str, Any]], keys: CallbackKeys) -> List[Lis
 
 
 def split_text(text: str, limit: int = MESSAGE_MAX_CHARS) -> List[str]:
-    """Text in parts Telegram accepts, cut between paragraphs, then lines, then words where possible."""
+    """Text in parts Telegram accepts, cut between paragraphs where possible, else between lines,
+    else between words."""
     text = text.strip()
     parts: List[str] = []
     while len(text) > limit:
         window = text[:limit]
-        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
-        cut = cut if cut > 0 else limit
+        cut = next((at for at in (window.rfind(sep) for sep in ("\n\n", "\n", " ")) if at > 0), limit)
         parts.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     if text:
@@ -141,17 +117,11 @@ def split_text(text: str, limit: int = MESSAGE_MAX_CHARS) -> List[str]:
 
 
 def render_html(text: str, alert: Optional[str] = None) -> str:
-    """The text HTML-escaped (it is sent with parse_mode HTML), led by a bold alert line when given."""
-    body = html.escape(text, quote=False)
-    heading = ALERT_HEADINGS.get(alert or "")
-    return f"<b>{heading}</b>\n{body}" if heading else body
-
-
-def alert_of(kwargs: Mapping[str, Any]) -> Optional[str]:
-    """The response's metadata `alert` that Rasa passes on with the message (emergency, urgent)."""
-    metadata = kwargs.get("metadata")
-    alert = metadata.get("alert") if isinstance(metadata, dict) else None
-    return alert if isinstance(alert, str) else None
+    """The text HTML-escaped (it is sent with parse_mode HTML), led by the bold alert heading when given."""
+    body = html.escape(bulleted(text), quote=False)
+    if alert not in ALERT_LEVELS:
+        return body
+    return f"<b>{html.escape(alert_heading(alert, emergency_number()))}</b>\n{body}"
 
 
 def as_person_text(text: str, bot_username: Optional[str] = None) -> str:
@@ -182,7 +152,8 @@ class PoplitTelegramOutput(TelegramOutput):
         self.callback_keys = callback_keys
 
     async def _send_parts(self, recipient_id: Text, text: str, alert: Optional[str], markup: Any = None) -> None:
-        parts = split_text(text) or [""]
+        # Room for the alert heading, which leads the first part.
+        parts = split_text(text, MESSAGE_MAX_CHARS - HEADING_ROOM) or [""]
         for number, part in enumerate(parts):
             last = number == len(parts) - 1
             await self.send_message(
@@ -193,7 +164,7 @@ class PoplitTelegramOutput(TelegramOutput):
             )
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._send_parts(recipient_id, text, alert_of(kwargs))
+        await self._send_parts(recipient_id, text, alert_level(kwargs.get("metadata")))
 
     async def send_text_with_buttons(
         self,
@@ -207,7 +178,7 @@ class PoplitTelegramOutput(TelegramOutput):
         markup = InlineKeyboardMarkup(
             inline_keyboard=[[InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row] for row in rows]
         )
-        await self._send_parts(recipient_id, text, alert_of(kwargs), markup if rows else None)
+        await self._send_parts(recipient_id, text, alert_level(kwargs.get("metadata")), markup if rows else None)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.send_photo(recipient_id, image)
@@ -259,7 +230,7 @@ class PoplitTelegramInput(TelegramInput):
         self.secret_token = secret_token
         self.api_url = api_url
         self.callback_keys = CallbackKeys()
-        self.recent_updates = RecentUpdates()
+        self.recent_updates = SeenKeys(UPDATE_MEMORY_SECONDS, MAX_REMEMBERED_UPDATES)
         self._output: Optional[PoplitTelegramOutput] = None
 
     def get_output_channel(self) -> PoplitTelegramOutput:

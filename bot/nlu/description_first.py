@@ -16,7 +16,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -41,6 +41,19 @@ OVERRIDABLE = (
 )
 
 
+# How close a question intent must come to describe_symptoms for the message to carry that question too.
+CLOSE_QUESTION_CONFIDENCE = 0.3
+
+
+def _close_question(message: Message) -> Optional[str]:
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    for ranked in ranking[1:2]:
+        name = str(ranked.get("name") or "")
+        if name.startswith("ask_") and float(ranked.get("confidence") or 0.0) >= CLOSE_QUESTION_CONFIDENCE:
+            return name
+    return None
+
+
 def _question_topic(message: Message, intent: str) -> Optional[str]:
     return question_topic(intent, message.get("response_selector")) if intent.startswith("ask_") else None
 
@@ -62,6 +75,13 @@ class DescriptionFirst(GraphComponent):
             text: Optional[str] = message.get(TEXT)
             found = message.get(INTENT)
             intent = str((found.get("name") if isinstance(found, dict) else found) or "")
+            if text and intent == DESCRIBE:
+                # A description that also reads nearly as a question (the runner-up is a question
+                # intent): the same context, so the same deferred answer, whichever way DIET tipped.
+                runner_up = _close_question(message)
+                if runner_up and describes_own_pain(text):
+                    message.set(DEFERRED_KEY, _question_topic(message, runner_up), add_to_output=True)
+                continue
             if not text or intent not in OVERRIDABLE or not describes_own_pain(text):
                 continue
             topic = _question_topic(message, intent)

@@ -106,8 +106,7 @@ await step("page shows the safety line and the emergency number", async () => {
   await connected();
   await page.getByText("not a diagnosis", { exact: false }).first().waitFor();
   await page.locator(".poplit-emergency").getByText("112").waitFor();
-  const label = await chat().getAttribute("aria-label");
-  if (!label) throw new Error("the chat has no accessible label");
+  await page.getByRole("region", { name: "Conversation with Poplit" }).waitFor();
 });
 
 await step("greeting arrives over Socket.IO", async () => {
@@ -197,6 +196,8 @@ await step("markup in a bot message (forged into the tracker) stays inert after 
   await connected();
   await waitForText("Read <img src=x onerror=");
   await waitForText("A picture with a script address");
+  // The proactive check-in's trigger is the assistant's own doing, not something the person said.
+  if (await chat().getByText("EXTERNAL", { exact: false }).count()) throw new Error("the check-in trigger shows in the history");
 });
 
 await step("nothing injected ran or became a live element", async () => {
@@ -232,9 +233,10 @@ await step("an emergency stands out and is announced", async () => {
   await turn(() => type("my calf is swollen, hot and red and I'm suddenly short of breath"));
   const alert = chat().locator(".poplit-alert-emergency");
   await alert.waitFor({ timeout: 30000 });
-  if ((await alert.getAttribute("role")) !== "alert") throw new Error("the emergency is not a role=alert");
-  const announced = await page.locator("#poplit-announcer").textContent();
-  if (!/Emergency\. .*112/.test(announced || "")) throw new Error(`announcer says ${announced}`);
+  await alert.getByText("Emergency: call 112 now").waitFor();
+  if ((await page.locator("#poplit-alert-announcer").getAttribute("aria-live")) !== "assertive") throw new Error("alerts not assertive");
+  const announced = await page.locator("#poplit-alert-announcer").textContent();
+  if (!/Emergency: call 112 now\. /.test(announced || "")) throw new Error(`alert announcer says ${announced}`);
   await page.screenshot({ path: join(out, "emergency.png"), fullPage: true });
 });
 
@@ -254,7 +256,13 @@ await step("the one-line embed opens the chat in a frame on an allowed site, and
   // the browser refuses to show the frame.
   await page.goto(args.site.replace("//localhost:", "//127.0.0.1:"));
   await page.locator("#poplit-launcher").click();
-  await page.waitForTimeout(2000);
+  // Chromium replaces a frame it refuses (frame-ancestors) with its own error page.
+  let refused = false;
+  for (let waited = 0; waited < 10000 && !refused; waited += 250) {
+    refused = page.frames().some((frame) => frame.url().startsWith("chrome-error://"));
+    if (!refused) await page.waitForTimeout(250);
+  }
+  if (!refused) throw new Error(`the frame was not refused: ${page.frames().map((frame) => frame.url())}`);
   const shown = await page.frameLocator("#poplit-frame").getByText("Connected.", { exact: false }).count();
   if (shown) throw new Error("the chat opened inside a site that is not allowed to embed it");
 });

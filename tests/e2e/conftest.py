@@ -79,4 +79,5 @@ def assistant(
     env = {**slack_api.assistant_env(), **telegram_api.assistant_env(), "POPLIT_ALLOWED_ORIGINS": embedding_site.origin}
     with running_assistant(tmp_path_factory.mktemp("var"), env=env) as running:
         embedding_site.assistant_url = running.base_url
+        telegram_api.calls_at_start = list(telegram_api.calls)
         yield running

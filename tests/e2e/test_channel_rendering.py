@@ -5,7 +5,8 @@ actions, Telegram inline keyboards; the emergency as the channel's alert)."""
 
 from __future__ import annotations
 
-import itertools
+import html
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -22,7 +23,6 @@ pytestmark = pytest.mark.e2e
 
 OPENING = "The back of my right knee has been aching"
 EMERGENCY = "my calf is swollen, hot and red and I'm suddenly short of breath"
-_numbers = itertools.count(7_400_000_001)
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Turn:
     """What one channel delivered for one message: the texts, and which of them came with choices
     in the channel's own form (their titles)."""
 
-    texts: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)  # as the person reads them, markup taken off
     choices: list[list[str]] = field(default_factory=list)
     alert_marked: bool = False
 
@@ -88,7 +88,9 @@ class SocketIO(Channel):
             if message.get("quick_replies"):
                 assert all(reply["content_type"] == "text" for reply in message["quick_replies"]), message
                 turn.choices.append([reply["title"] for reply in message["quick_replies"]])
-            turn.alert_marked |= message.get("alert") == "emergency"
+            turn.alert_marked |= (
+                message.get("alert") == "emergency" and message.get("alert_title") == "🚨 Emergency: call 112 now"
+            )
         return turn
 
     def bot_messages_after(self) -> int:
@@ -120,8 +122,8 @@ class Slack(Channel):
         )
         turn = Turn()
         for call in posted[before:]:
-            turn.texts.append(call.params.get("text") or "")
             blocks = call.params.get("blocks") or []
+            turn.texts.append(plain(call.params.get("text") or "", heading=any(b.get("type") == "header" for b in blocks)))
             actions = [block for block in blocks if block.get("type") == "actions"]
             if actions:
                 turn.choices.append([element["text"]["text"] for block in actions for element in block["elements"]])
@@ -135,7 +137,7 @@ class Telegram(Channel):
     def __init__(self, assistant: RunningAssistant, api: TelegramStandIn) -> None:
         super().__init__(assistant)
         self.api = api
-        self.chat_id = next(_numbers)
+        self.chat_id = api.new_chat()
         self.sender = str(self.chat_id)
 
     def send(self, text: str) -> Turn:
@@ -148,11 +150,20 @@ class Telegram(Channel):
         sent = self.api.wait_for("/sendMessage", before + expected, where=to_us)
         turn = Turn()
         for call in sent[before:]:
-            turn.texts.append(str(call.params.get("text") or ""))
+            text = str(call.params.get("text") or "")
+            turn.texts.append(plain(re.sub(r"<[^>]+>", "", text), heading=text.startswith("<b>")))
             if keyboard(call):
                 turn.choices.append([button["text"] for row in keyboard(call) for button in row])
-            turn.alert_marked |= str(call.params.get("text", "")).startswith("<b>🚨")
+            turn.alert_marked |= text.startswith("<b>🚨 Emergency: call 112 now</b>")
         return turn
+
+
+def plain(text: str, heading: bool) -> str:
+    """A Slack or Telegram message as the words the person reads: without the alert heading line
+    (checked separately), entities decoded, bullets back as the "- " the knowledge texts use."""
+    if heading:
+        text = text.split("\n", 1)[1]
+    return re.sub(r"^• ", "- ", html.unescape(text), flags=re.M)
 
 
 def count_bot_messages_of_last_turn(tracker: dict[str, Any]) -> int:
@@ -201,6 +212,8 @@ def test_the_same_intake_is_shown_natively_on_every_channel(channels: list[Chann
     conversations = {channel.name: intake_conversation(channel) for channel in channels}
     records = {channel.name: said(assistant.tracker(channel.sender)) for channel in channels}
     assert len({tuple(record) for record in records.values()}) == 1, records
+    shown_texts = {name: [turn.texts for turn in turns] for name, turns in conversations.items()}
+    assert len({repr(texts) for texts in shown_texts.values()}) == 1, shown_texts
     shown_choices = {name: [turn.choices for turn in turns] for name, turns in conversations.items()}
     assert len({repr(choices) for choices in shown_choices.values()}) == 1, shown_choices
     assert sum(len(turn_choices) for turn_choices in shown_choices["rest"]) >= 3  # several closed questions had buttons
@@ -212,6 +225,7 @@ def test_the_emergency_is_the_channels_own_alert_everywhere(channels: list[Chann
     turns = {channel.name: channel.send(EMERGENCY) for channel in channels}
     records = {channel.name: said(assistant.tracker(channel.sender)) for channel in channels}
     assert len({tuple(record) for record in records.values()}) == 1, records
+    assert len({repr(turn.texts) for turn in turns.values()}) == 1, turns
     for name in ("socketio", "slack", "telegram"):
         assert turns[name].alert_marked, (name, turns[name])
     assert not turns["rest"].alert_marked and "112" in turns["rest"].texts[0]

@@ -249,7 +249,9 @@ def test_events_that_are_not_a_persons_message_get_200_and_no_reply(assistant: R
     assert not slack_api.posted_to("C_SLACK_NOISE")
 
 
-def test_a_mention_in_a_channel_is_answered_there(assistant: RunningAssistant, slack_api: SlackStandIn) -> None:
+def test_a_mention_in_a_channel_gets_a_pointer_to_the_dm_and_no_conversation(
+    assistant: RunningAssistant, slack_api: SlackStandIn
+) -> None:
     user, channel = "U_SLACK_MENTION", "C_SLACK_MENTION"
     event = {
         "type": "event_callback",
@@ -259,11 +261,12 @@ def test_a_mention_in_a_channel_is_answered_there(assistant: RunningAssistant, s
             "type": "app_mention",
             "channel": channel,
             "user": user,
-            "text": f"<@{slack_api.bot_user_id}> hi",
+            "text": f"<@{slack_api.bot_user_id}> my knee hurts at the back",
             "ts": "1.000001",
         },
     }
     assert send(assistant, slack_api, json.dumps(event).encode()) == 200
-    assistant.settled(user, 1)
-    assert user_texts(assistant.tracker(user)) == ["hi"]  # the mention itself is not part of the message
-    assert slack_api.posted_to(channel)
+    (note,) = slack_api.wait_for("chat.postMessage", where=lambda call: call.params.get("channel") == channel)
+    assert "direct message" in note.params["text"] and note.params["thread_ts"] == "1.000001"
+    # Nothing of the person's words reached the assistant: symptoms are not discussed in a channel.
+    assert user_texts(assistant.tracker(user)) == []

@@ -3,7 +3,6 @@ Telegram would post them and answers through a local stand-in of the Bot API (TE
 
 from __future__ import annotations
 
-import itertools
 import os
 import subprocess
 import sys
@@ -18,17 +17,8 @@ from tests.support.telegram_api import TelegramStandIn, keyboard, post_update
 
 pytestmark = pytest.mark.e2e
 
-# Numeric like Telegram's private chat ids, and far from any other test's sender ids.
-_chat_ids = itertools.count(7_300_000_001)
-OUR_CHATS: set[str] = set()
 # What the channel may call at Telegram: replies and button answers, never setWebhook or getMe.
 REPLY_METHODS = ("/sendMessage", "/sendPhoto", "/answerCallbackQuery", "/editMessageText")
-
-
-def new_chat() -> int:
-    chat_id = next(_chat_ids)
-    OUR_CHATS.add(str(chat_id))
-    return chat_id
 
 
 def to_chat(chat_id: int) -> Callable[[PlatformCall], bool]:
@@ -49,14 +39,13 @@ def rasa_log(assistant: RunningAssistant) -> str:
 
 
 def test_nothing_reaches_telegram_at_start_up(assistant: RunningAssistant, telegram_api: TelegramStandIn) -> None:
-    # The stand-in was up before the assistant started: every call it saw came from a test's own chat.
+    # The stand-in was up before the assistant started; nothing reached it until the assistant was up.
+    assert telegram_api.calls_at_start == []
     assert not [call for call in telegram_api.calls if not call.method.endswith(REPLY_METHODS)], telegram_api.calls
-    strangers = [call for call in telegram_api.calls if str(call.params.get("chat_id")) not in OUR_CHATS]
-    assert strangers == []
 
 
 def test_hi_gets_a_reply(assistant: RunningAssistant, telegram_api: TelegramStandIn) -> None:
-    chat = new_chat()
+    chat = telegram_api.new_chat()
     say(assistant, telegram_api, chat, "hi")
     replies = telegram_api.wait_for("/sendMessage", where=to_chat(chat))
     assert all(call.params["parse_mode"] == "HTML" and call.params["text"] for call in replies)
@@ -66,7 +55,7 @@ def test_hi_gets_a_reply(assistant: RunningAssistant, telegram_api: TelegramStan
 def test_a_description_leads_to_a_question_with_buttons_and_a_tap_moves_on(
     assistant: RunningAssistant, telegram_api: TelegramStandIn
 ) -> None:
-    chat = new_chat()
+    chat = telegram_api.new_chat()
     say(assistant, telegram_api, chat, "the back of my right knee has ached for two weeks after running")
     [question] = telegram_api.wait_for("/sendMessage", where=with_keyboard(chat))
     asked = assistant.tracker(str(chat))["slots"]["requested_slot"]
@@ -94,10 +83,10 @@ def question_payload(question: PlatformCall, title: str) -> str:
 
 
 def test_the_emergency_message_arrives_marked(assistant: RunningAssistant, telegram_api: TelegramStandIn) -> None:
-    chat = new_chat()
+    chat = telegram_api.new_chat()
     say(assistant, telegram_api, chat, "my calf is swollen hot and red and I'm short of breath")
     texts = [call.params["text"] for call in telegram_api.wait_for("/sendMessage", where=to_chat(chat))]
-    marked = [text for text in texts if text.startswith("<b>🚨 EMERGENCY</b>\n")]
+    marked = [text for text in texts if text.startswith("<b>🚨 Emergency: call 112 now</b>\n")]
     assert len(marked) == 1, texts
     assert assistant.tracker(str(chat))["slots"]["triage_level"] == "emergency"
 
@@ -106,7 +95,7 @@ def test_the_emergency_message_arrives_marked(assistant: RunningAssistant, teleg
 def test_an_update_without_the_right_secret_is_refused(
     assistant: RunningAssistant, telegram_api: TelegramStandIn, secret: str | None
 ) -> None:
-    chat = new_chat()
+    chat = telegram_api.new_chat()
     status, _ = post_update(assistant.base_url, telegram_api.text_update(chat, "hi"), secret=secret)
     assert status == 403
     assert telegram_api.calls_to("/sendMessage", where=to_chat(chat)) == []
@@ -117,7 +106,7 @@ def test_an_update_without_the_right_secret_is_refused(
 def test_a_bad_body_is_a_4xx_or_a_200_never_a_500(assistant: RunningAssistant, telegram_api: TelegramStandIn) -> None:
     assert post_update(assistant.base_url, b"{not json")[0] == 400
     assert post_update(assistant.base_url, b'{"no": "update_id"}') == (200, {"status": "ignored"})
-    chat = new_chat()
+    chat = telegram_api.new_chat()
     edited = telegram_api.text_update(chat, "actually my left knee")
     edited["edited_message"] = edited.pop("message")
     assert post_update(assistant.base_url, edited) == (200, {"status": "ok"})
@@ -125,7 +114,7 @@ def test_a_bad_body_is_a_4xx_or_a_200_never_a_500(assistant: RunningAssistant, t
 
 
 def test_a_redelivered_update_gets_no_second_reply(assistant: RunningAssistant, telegram_api: TelegramStandIn) -> None:
-    chat = new_chat()
+    chat = telegram_api.new_chat()
     update = telegram_api.text_update(chat, "hello")
     assert post_update(assistant.base_url, update) == (200, {"status": "ok"})
     replies = len(telegram_api.wait_for("/sendMessage", where=to_chat(chat)))
@@ -138,7 +127,7 @@ def test_a_redelivered_update_gets_no_second_reply(assistant: RunningAssistant, 
 def test_a_proactive_check_in_reaches_the_chat_with_its_buttons(
     assistant: RunningAssistant, telegram_api: TelegramStandIn
 ) -> None:
-    chat = new_chat()
+    chat = telegram_api.new_chat()
     assistant.post_json(
         f"/conversations/{chat}/trigger_intent?output_channel=telegram&token={assistant.token}",
         {"name": "EXTERNAL_check_in"},
@@ -158,7 +147,7 @@ def test_every_call_at_telegram_belongs_to_a_test_chat(assistant: RunningAssista
     assert not [call for call in telegram_api.calls if not call.method.endswith(REPLY_METHODS)]
     assert all(call.method.startswith(f"/bot{telegram_api.bot_token}/") for call in telegram_api.calls)
     chatless = [call for call in telegram_api.calls if not call.method.endswith("/answerCallbackQuery")]
-    assert all(str(call.params.get("chat_id")) in OUR_CHATS for call in chatless)
+    assert all(str(call.params.get("chat_id")) in telegram_api.test_chats for call in chatless)
 
 
 # --- python -m bot telegram set-webhook ------------------------------------------------------------

@@ -29,6 +29,17 @@ class TelegramStandIn(PlatformStandIn):
         self._update_ids = itertools.count(int(time.time()) % 1_000_000 * 1000)
         self.webhook: dict[str, Any] = {}
         self._results: dict[int, Any] = {}
+        # Private chat ids handed to tests (numeric, like Telegram's); any other chat id seen is a leak.
+        self._chat_ids = itertools.count(7_300_000_001)
+        self.test_chats: set[str] = set()
+        # What the assistant had called here by the time it was up (the conftest fills it in).
+        self.calls_at_start: list[PlatformCall] = []
+
+    def new_chat(self) -> int:
+        with self._lock:
+            chat_id = next(self._chat_ids)
+            self.test_chats.add(str(chat_id))
+        return chat_id
 
     # --- the Bot API side -------------------------------------------------------------------
 

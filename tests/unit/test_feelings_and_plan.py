@@ -80,6 +80,19 @@ def test_the_description_wins_and_the_question_is_kept_for_later() -> None:
     assert question.get("intent")["name"] == "ask_exercises"
 
 
+def test_a_description_that_nearly_reads_as_a_question_keeps_the_question_too() -> None:
+    """DIET may tip either way on such a message; the deferred answer must not depend on which."""
+    selector = {"ask_prevention": {"response": {"intent_response_key": "ask_prevention/movement_breaks"}}}
+    for runner_up_confidence, deferred in ((0.42, "ask_prevention/movement_breaks"), (0.05, None)):
+        message = Message.build(text="pain behind my knee when I sit for long at work")
+        message.set("intent", {"name": "describe_symptoms", "confidence": 1 - runner_up_confidence})
+        ranking = [{"name": "describe_symptoms", "confidence": 1 - runner_up_confidence}]
+        message.set("intent_ranking", ranking + [{"name": "ask_prevention", "confidence": runner_up_confidence}])
+        message.set("response_selector", selector)
+        DescriptionFirst().process([message])
+        assert message.get("intent")["name"] == "describe_symptoms" and message.get(DEFERRED_KEY) == deferred
+
+
 def test_questions_after_the_assessment_use_the_persons_plan() -> None:
     knowledge = load_knowledge()
     profile = build_profile({"pain_location": "back_of_knee", "pain_onset": "gradual", "swelling": "no"}, [])

@@ -60,6 +60,14 @@ def test_channels_are_enabled_only_with_their_credentials(tmp_path: Path) -> Non
 def test_allowed_origins_reach_the_socketio_channel() -> None:
     config = credentials_config({"POPLIT_ALLOWED_ORIGINS": "https://clinic.example/, https://b.example"})
     assert config[SOCKETIO_CHANNEL]["allowed_origins"] == ["https://clinic.example", "https://b.example"]
+    behind_proxy = credentials_config({"PUBLIC_BASE_URL": "https://poplit.example.org/"})
+    assert behind_proxy[SOCKETIO_CHANNEL]["allowed_origins"] == ["https://poplit.example.org"]
+
+
+@pytest.mark.parametrize("bad", ["clinic.example", "https://a.com; script-src *", "javascript:alert(1)", "https://a.com/path"])
+def test_an_origin_that_is_not_one_is_a_clear_error(bad: str) -> None:
+    with pytest.raises(ConfigError, match="POPLIT_ALLOWED_ORIGINS"):
+        credentials_config({"POPLIT_ALLOWED_ORIGINS": bad})
 
 
 def test_token_is_generated_once_and_kept(tmp_path: Path) -> None:

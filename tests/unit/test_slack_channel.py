@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from bot.channels.rendering import alert_heading
 from bot.channels.slack import (
     PoplitSlackBot,
     PoplitSlackInput,
-    SeenEvents,
-    alert_heading,
     answered_blocks,
     escape_mrkdwn,
     render_image,
@@ -84,15 +83,6 @@ def test_a_click_replaces_its_buttons_with_the_choice() -> None:
     assert answered is not None and answered[0] == blocks[0]
     assert answered[1] == {"type": "context", "elements": [{"type": "mrkdwn", "text": "You chose: *Worse &lt;really&gt;*"}]}
     assert answered_blocks(blocks, "another block", "Worse") is None
-
-
-def test_seen_events_forget_after_the_ttl_and_stay_bounded() -> None:
-    seen = SeenEvents(ttl_seconds=60, max_size=3)
-    assert seen.first_time("a", now=0) and not seen.first_time("a", now=59)
-    assert seen.first_time("a", now=61)
-    for key in "bcd":
-        seen.first_time(key, now=62)
-    assert len(seen) == 3 and seen.first_time("a", now=63)  # the oldest was dropped to stay bounded
 
 
 class FakeClient:

@@ -17,7 +17,6 @@ from bot.channels.telegram import (
     MESSAGE_MAX_CHARS,
     CallbackKeys,
     PoplitTelegramInput,
-    RecentUpdates,
     as_person_text,
     keyboard_rows,
     render_html,
@@ -86,8 +85,8 @@ def test_short_titles_share_a_row_and_long_ones_stack() -> None:
 def test_alert_heading_leads_and_everything_else_is_escaped() -> None:
     assert render_html("Call 112 <now> & don't wait") == "Call 112 &lt;now&gt; &amp; don't wait"
     emergency = render_html("Call 112 <now>", "emergency")
-    assert emergency.startswith("<b>🚨 EMERGENCY</b>\n") and emergency.endswith("Call 112 &lt;now&gt;")
-    assert render_html("See a doctor today", "urgent").startswith("<b>⚠️ URGENT</b>\n")
+    assert emergency.startswith("<b>🚨 Emergency: call 112 now</b>\n") and emergency.endswith("Call 112 &lt;now&gt;")
+    assert render_html("See a doctor today", "urgent").startswith("<b>⚠️ Get your knee checked today</b>\n")
     assert render_html("plain", "something else") == "plain"
 
 
@@ -105,17 +104,6 @@ def test_commands_become_words() -> None:
     assert as_person_text("/help@Poplit_Bot", "poplit_bot") == "help"
     assert as_person_text('/greet{"name": "x"}') == 'greet{"name": "x"}'
     assert as_person_text("my knee / calf hurts") == "my knee / calf hurts"
-
-
-def test_recent_updates_are_forgotten_after_a_day_or_when_full() -> None:
-    now = [0.0]
-    recent = RecentUpdates(ttl_seconds=100, capacity=3, clock=lambda: now[0])
-    assert recent.first_time(1) and not recent.first_time(1)
-    now[0] = 150
-    assert recent.first_time(1)  # older than the TTL: Telegram no longer redelivers it
-    for update_id in (2, 3, 4):
-        assert recent.first_time(update_id)
-    assert recent.first_time(1)  # pushed out by capacity, the oldest first
 
 
 # --- the webhook and the output channel, against the Bot API stand-in -------------------------------
@@ -268,7 +256,7 @@ def test_alerts_are_marked_long_texts_split_and_images_sent_as_photos(telegram_a
 
     run_with(channel, send)
     texts = [call.params["text"] for call in telegram_api.wait_for("/sendMessage", 4)]
-    assert texts[0] == "<b>🚨 EMERGENCY</b>\nCall 112 now &lt;b&gt;"
+    assert texts[0] == "<b>🚨 Emergency: call 112 now</b>\nCall 112 now &lt;b&gt;"
     assert texts[1] == "para one\n\npara two"  # one utterance, one Telegram message
     assert len(texts) == 4 and all(len(text) <= MESSAGE_MAX_CHARS for text in texts[2:])
     [photo] = telegram_api.wait_for("/sendPhoto")

@@ -34,6 +34,11 @@
     if (!frame.hidden) frame.focus();
   });
 
-  document.body.appendChild(frame);
-  document.body.appendChild(launcher);
+  // With `async` the snippet may run before <body> exists (placed in <head>).
+  const attach = () => {
+    document.body.appendChild(frame);
+    document.body.appendChild(launcher);
+  };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", attach);
+  else attach();
 })();

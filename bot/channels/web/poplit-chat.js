@@ -8,13 +8,14 @@ customElements.whenDefined("deep-chat").then(() => {
   const MAX_MESSAGE_CHARS = 2000;
   const chat = document.getElementById("poplit-chat");
   const statusLine = document.getElementById("poplit-status");
-  const announcer = document.getElementById("poplit-announcer");
+  const politeAnnouncer = document.getElementById("poplit-announcer");
+  const alertAnnouncer = document.getElementById("poplit-alert-announcer");
   if (new URLSearchParams(window.location.search).has("embed")) document.body.classList.add("poplit-embedded");
 
   // A random id kept in this browser is the conversation's only key (the server refuses short ones).
   function sessionId() {
-    const fresh = () => (window.crypto && crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now())
-      .replace(/[^A-Za-z0-9]/g, "").padEnd(32, "0");
+    // getRandomValues works on plain HTTP too (randomUUID needs a secure context).
+    const fresh = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     try {
       let id = window.localStorage.getItem(SESSION_KEY);
       if (!id || !/^[A-Za-z0-9_-]{24,64}$/.test(id)) {
@@ -57,12 +58,21 @@ customElements.whenDefined("deep-chat").then(() => {
       .join("");
   }
 
-  const ALERT_TITLES = { emergency: "Emergency", urgent: "Get care today" };
+  // The server sends the heading (one wording on every channel); these stand in if it does not.
+  const ALERT_TITLES = new Map([["emergency", "Emergency"], ["urgent", "Get care today"]]);
+
+  function alertOf(message) {
+    return ALERT_TITLES.has(message.alert) ? message.alert : null;
+  }
+
+  function alertTitle(message) {
+    return typeof message.alert_title === "string" && message.alert_title ? message.alert_title : ALERT_TITLES.get(message.alert);
+  }
 
   function botHtml(message) {
-    const alert = ALERT_TITLES[message.alert] ? message.alert : null;
+    const alert = alertOf(message);
     let body = "";
-    if (alert) body += `<p class="poplit-alert-title">${ALERT_TITLES[alert]}</p>`;
+    if (alert) body += `<p class="poplit-alert-title">${escapeHtml(alertTitle(message))}</p>`;
     body += paragraphs(message.text);
     const image = message.attachment && message.attachment.payload && safeUrl(message.attachment.payload.src);
     if (image) body += `<img class="poplit-image" src="${escapeHtml(image)}" alt="Picture sent by Poplit">`;
@@ -75,12 +85,12 @@ customElements.whenDefined("deep-chat").then(() => {
       body += "</div>";
     }
     const classes = alert ? `poplit-message poplit-alert poplit-alert-${alert}` : "poplit-message";
-    return `<div class="${classes}"${alert ? ' role="alert"' : ""}>${body}</div>`;
+    return `<div class="${classes}">${body}</div>`;
   }
 
   function plainText(message) {
-    const alert = ALERT_TITLES[message.alert];
-    return (alert ? alert + ". " : "") + String(message.text || "");
+    const alert = alertOf(message);
+    return (alert ? alertTitle(message) + ". " : "") + String(message.text || "");
   }
 
   // The person's own words, shown back as text (a pasted <img onerror> stays text).
@@ -105,11 +115,12 @@ customElements.whenDefined("deep-chat").then(() => {
   }
 
   function show(message) {
-    disableOldChoices(false);
     const response = { role: "ai", html: botHtml(message) };
     if (signals) signals.onResponse(response);
     else chat.addMessage(response);
-    // Each reply is added (not replaced) so a quick second message does not cut off the first.
+    // Live replies only (not history): an alert interrupts, anything else waits its turn. Each
+    // reply is added, not replaced, so a quick second message does not cut off the first.
+    const announcer = alertOf(message) ? alertAnnouncer : politeAnnouncer;
     const line = document.createElement("p");
     line.textContent = plainText(message);
     announcer.appendChild(line);
@@ -155,15 +166,8 @@ customElements.whenDefined("deep-chat").then(() => {
   };
   chat.htmlClassUtilities = {
     "poplit-choice": {
-      events: {
-        click: (event) => choose(event.target),
-        keydown: (event) => {
-          if (event.key === "Enter" || event.key === " ") {
-            event.preventDefault();
-            choose(event.target);
-          }
-        },
-      },
+      // Native buttons: Enter and Space already click them.
+      events: { click: (event) => choose(event.target) },
       styles: {
         default: {
           margin: "4px 6px 0 0", padding: "6px 12px", borderRadius: "16px", border: "1px solid #1d5fa8",
