@@ -1,6 +1,9 @@
-"""One running assistant (SQLite, every channel on, Slack and Telegram pointed at local stand-ins)
-shared by the end-to-end modules that do not break it on purpose: starting Rasa costs ~40 s each time.
-Each test uses its own sender ids, so conversations do not mix.
+"""Two running assistants shared by the end-to-end modules (starting one costs ~50 s):
+- `assistant`: SQLite, every channel on, Slack and Telegram pointed at local stand-ins of their APIs;
+- `postgres_assistant`: PostgreSQL tracker store and audit, Redis lock store, a short action timeout
+  (the fault tests hang and kill its action server; the supervisor brings it back).
+Each test uses its own sender ids, so conversations do not mix. Tests marked stops_the_assistant run
+last.
 """
 
 from __future__ import annotations
@@ -13,8 +16,17 @@ from typing import Iterator
 import pytest
 
 from tests.support.assistant import RunningAssistant, running_assistant
+from tests.support.databases import fresh_postgres_database, redis_is_up
 from tests.support.slack_api import SlackStandIn
 from tests.support.telegram_api import TelegramStandIn
+
+# The action server's time limit for the PostgreSQL assistant (the fault tests wait for it).
+ACTION_TIMEOUT_SECONDS = 3.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that stop a shared assistant go last, whatever their module's name."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_the_assistant") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -80,4 +92,23 @@ def assistant(
     with running_assistant(tmp_path_factory.mktemp("var"), env=env) as running:
         embedding_site.assistant_url = running.base_url
         telegram_api.calls_at_start = list(telegram_api.calls)
+        yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return fresh_postgres_database("poplit_e2e")
+
+
+@pytest.fixture(scope="session")
+def postgres_assistant(
+    trained_model: Path, tmp_path_factory: pytest.TempPathFactory, postgres_url: str
+) -> Iterator[RunningAssistant]:
+    assert redis_is_up(), "Redis must run on 127.0.0.1:6379 (see .ci/run)"
+    env = {
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": "redis://127.0.0.1:6379/6",
+        "POPLIT_ACTION_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_SECONDS),
+    }
+    with running_assistant(tmp_path_factory.mktemp("var-postgres"), env=env) as running:
         yield running

@@ -25,12 +25,11 @@ import yaml
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
-from tests.support.assistant import PROJECT_ROOT, RunningAssistant, running_assistant
-from tests.support.databases import fresh_postgres_database, redis_is_up
+from tests.e2e.conftest import ACTION_TIMEOUT_SECONDS
+from tests.support.assistant import PROJECT_ROOT, RunningAssistant
 
 pytestmark = pytest.mark.e2e
 
-ACTION_TIMEOUT_SECONDS = 3.0
 EMERGENCY = "my calf is swollen and I suddenly can't breathe and have chest pain"
 URGENT = "I twisted it at football and now I can't put any weight on it at all"
 INTAKE_START = "the back of my knee has been aching"
@@ -39,21 +38,14 @@ DURATION_QUESTION = "How long have you had this pain"
 TIMINGS: dict[str, list[float]] = {}
 
 
-@pytest.fixture(scope="module")
-def database_url() -> str:
-    return fresh_postgres_database("poplit_e2e_faults")
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    return postgres_url
 
 
-@pytest.fixture(scope="module")
-def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[RunningAssistant]:
-    assert redis_is_up(), "Redis must run on 127.0.0.1:6379 (see .ci/run)"
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": "redis://127.0.0.1:6379/6",
-        "POPLIT_ACTION_TIMEOUT_SECONDS": str(ACTION_TIMEOUT_SECONDS),
-    }
-    with running_assistant(tmp_path_factory.mktemp("var-faults"), env=env) as running:
-        yield running
+@pytest.fixture
+def assistant(postgres_assistant: RunningAssistant) -> RunningAssistant:
+    return postgres_assistant
 
 
 def texts(replies: list[dict]) -> list[str]:
@@ -171,8 +163,9 @@ def test_killed_mid_intake_back_within_seconds_emergency_works_in_the_gap(
         )
 
 
+@pytest.mark.stops_the_assistant
 def test_sigterm_stops_every_process_it_started(assistant: RunningAssistant) -> None:
-    """Last in this module: it stops the assistant the other tests used (as Ctrl-C on `make run` does)."""
+    """Run last (conftest): it stops the assistant other tests used, as Ctrl-C on `make run` does."""
     children = [
         int(pid)
         for pid in subprocess.run(["pgrep", "-P", str(assistant.process.pid)], capture_output=True, text=True).stdout.split()

@@ -4,8 +4,7 @@ an urgent or emergency message interrupts anything on the same turn and is recor
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import psycopg2
 import pytest
@@ -13,8 +12,7 @@ import pytest
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
-from tests.support.assistant import RunningAssistant, running_assistant
-from tests.support.databases import fresh_postgres_database, redis_is_up
+from tests.support.assistant import RunningAssistant
 
 pytestmark = pytest.mark.e2e
 
@@ -22,17 +20,14 @@ EMERGENCY = "my calf is swollen and red since the long flight and now I can't ca
 URGENT = "I twisted it at football and now I can't put any weight on it at all"
 
 
-@pytest.fixture(scope="module")
-def database_url() -> str:
-    return fresh_postgres_database("poplit_e2e")
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    return postgres_url
 
 
-@pytest.fixture(scope="module")
-def assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Iterator[RunningAssistant]:
-    assert redis_is_up(), "Redis must run on 127.0.0.1:6379 (see .ci/run)"
-    env = {"DATABASE_URL": database_url, "REDIS_URL": "redis://127.0.0.1:6379/5"}
-    with running_assistant(tmp_path_factory.mktemp("var-pg"), env=env) as running:
-        yield running
+@pytest.fixture
+def assistant(postgres_assistant: RunningAssistant) -> RunningAssistant:
+    return postgres_assistant
 
 
 def texts(replies: list[dict]) -> list[str]:

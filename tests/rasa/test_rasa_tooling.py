@@ -76,32 +76,37 @@ def test_training_data_and_domain_validate_cleanly() -> None:
     assert unused <= expected_unused_responses(), unused - expected_unused_responses()
 
 
-def test_test_stories_pass_with_no_prediction_errors(trained_model: Path, tmp_path: Path) -> None:
-    result = run_rasa(
-        "test",
-        "core",
-        "--model",
-        str(trained_model),
-        "--stories",
-        "tests/stories",
-        "--fail-on-prediction-errors",
-        "--out",
-        str(tmp_path),
-    )
-    failed = tmp_path / "failed_test_stories.yml"
-    details = failed.read_text() if failed.exists() else ""
-    assert result.returncode == 0, details[-6000:] + result.stdout[-3000:] + result.stderr[-3000:]
-
-
 # Two held-out sets, never used for training. The fresh one was written without sight of the
 # training data; parts of the first one leaked into a data-writing brief, so it is reported only.
 HELD_OUT_SETS = {"tests/nlu_holdout_fresh.yml": True, "tests/nlu_holdout.yml": False}
 
 
-@pytest.mark.parametrize("held_out", list(HELD_OUT_SETS))
-def test_held_out_intent_macro_f1(trained_model: Path, tmp_path: Path, held_out: str, report: Callable[[str], None]) -> None:
-    result = run_rasa("test", "nlu", "--model", str(trained_model), "--nlu", held_out, "--out", str(tmp_path))
+@pytest.fixture(scope="module")
+def evaluation(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """Rasa's NLU and story evaluations, run on one load of the model (tests/rasa/evaluate.py)."""
+    out = tmp_path_factory.mktemp("rasa-evaluation")
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.rasa.evaluate", str(trained_model), str(out), "--stories", "tests/stories"]
+        + ["--nlu", *HELD_OUT_SETS],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_test_stories_pass_with_no_prediction_errors(evaluation: tuple[Path, dict]) -> None:
+    out, summary = evaluation
+    failed = out / "stories" / "failed_test_stories.yml"
+    assert summary["failed_stories"] == 0, failed.read_text()[-6000:]
+
+
+@pytest.mark.parametrize("held_out", list(HELD_OUT_SETS))
+def test_held_out_intent_macro_f1(evaluation: tuple[Path, dict], held_out: str, report: Callable[[str], None]) -> None:
+    tmp_path = evaluation[0] / Path(held_out).stem
     intents = json.loads((tmp_path / "intent_report.json").read_text())
     macro_f1 = intents["macro avg"]["f1-score"]
     report(f"{held_out}: held-out intent macro-F1 {macro_f1:.3f} (n={intents['macro avg']['support']})")
