@@ -94,12 +94,17 @@ def record_escalation(engine: Engine, record: EscalationRecord, fallback_file: O
             raise
         return False  # another writer stored it between the check and the insert
     except SQLAlchemyError as error:
-        logger.warning("triage escalation (not stored) %s", json.dumps(record.to_dict(), sort_keys=True))
+        logger.warning("triage escalation %s (not stored, kept in the fallback file)", _summary(record))
         if fallback_file is not None:
             _append_to_fallback(record, fallback_file)
         raise StoreUnavailable(f"escalation not written to the database: {error.__class__.__name__}") from error
-    logger.warning("triage escalation %s", json.dumps(record.to_dict(), sort_keys=True))
+    logger.warning("triage escalation %s", _summary(record))
     return True
+
+
+def _summary(record: EscalationRecord) -> str:
+    """What the log may say of an escalation: no words of the person's (those stay in the audit table)."""
+    return f"{record.escalation_id} level={record.level} rules={','.join(record.rule_ids)} ruleset={record.ruleset_version}"
 
 
 def _is_stored(engine: Engine, escalation_id: str) -> bool:

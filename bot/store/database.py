@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Optional
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from bot.settings import var_dir
-from bot.store.tables import metadata
+from bot.store.migrate import SchemaAhead, upgrade
+
+logger = logging.getLogger("poplit.store")
 
 
 class StoreUnavailable(RuntimeError):
@@ -29,25 +32,25 @@ def database_url(env: Optional[Mapping[str, str]] = None) -> str:
     return url
 
 
+def create_store_engine(url: str) -> Engine:
+    """An engine on the store, without touching its schema (open_store migrates it)."""
+    # SQLite: Rasa, the action server and the worker write one file; a writer waits for the lock up to
+    # 30 s rather than pysqlite's 5.
+    connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args)
+
+
 @lru_cache(maxsize=8)
 def open_store(url: str) -> Engine:
-    """An engine with Poplit's tables created; cached per URL."""
-    engine = create_engine(url, pool_pre_ping=True, future=True)
-    metadata.create_all(engine)
-    _upgrade_audit_table(engine)
+    """An engine on the store with its schema migrated to the newest revision; cached per URL. Safe when
+    several processes open the same store at once (bot.store.migrate holds a lock while it upgrades)."""
+    engine = create_store_engine(url)
+    try:
+        upgrade(engine)
+    except SchemaAhead as error:
+        # Migrations only add, so this code still finds what it uses (e.g. one release rolled back).
+        logger.warning("%s; using it as it is", error)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
-
-
-def _upgrade_audit_table(engine: Engine) -> None:
-    """Audit tables made before escalation ids and engine provenance existed get those columns
-    (and the id's unique index). A stopgap until the store's schema moves under migrations with the
-    check-ins work."""
-    columns = {column["name"] for column in inspect(engine).get_columns("triage_escalations")}
-    with engine.begin() as connection:
-        if "escalation_id" not in columns:
-            connection.execute(text("ALTER TABLE triage_escalations ADD COLUMN escalation_id VARCHAR(64)"))
-            connection.execute(
-                text("CREATE UNIQUE INDEX ix_triage_escalations_escalation_id ON triage_escalations (escalation_id)")
-            )
-        if "engine_files" not in columns:
-            connection.execute(text("ALTER TABLE triage_escalations ADD COLUMN engine_files TEXT"))
