@@ -7,7 +7,10 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -160,6 +163,86 @@ def _telegram_webhook_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    """The store's schema: `upgrade` applies the migrations (open_store does too), `current` names the revision."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.store import database_url
+    from bot.store.migrate import SchemaAhead, current, head, upgrade
+
+    try:
+        if args.db_command == "upgrade":
+            print(f"store at revision {upgrade(database_url())} (head {head()})")
+        else:
+            print(current(database_url()) or "none (no migrations applied)")
+    except (SchemaAhead, SQLAlchemyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _followups_run(args: argparse.Namespace) -> int:
+    from bot.followups.worker import main as worker_main
+
+    return worker_main(once=args.once, now=args.now, interval=args.interval)
+
+
+def _person_engine() -> "Engine":
+    from bot.store import database_url, open_store
+
+    return open_store(database_url())
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.followups.report import person_report_data, render_report
+    from bot.followups.schedule import current_time
+
+    data = person_report_data(_person_engine(), args.sender, args.channel, current_time())
+    if data is None:
+        print(f"error: nothing is stored for {args.sender}{' on ' + args.channel if args.channel else ''}", file=sys.stderr)
+        return 1
+    page = render_report(data)
+    if args.out:
+        Path(args.out).write_text(page, encoding="utf-8")
+        print(f"report written to {args.out}")
+    else:
+        sys.stdout.write(page)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Everything stored about a person, as JSON (their right to their data)."""
+    from bot.store import checkins
+
+    engine = _person_engine()
+    person = checkins.find_person(engine, args.sender, args.channel)
+    channel = person.channel if person is not None else (args.channel or "")
+    data = checkins.export_person(engine, channel, args.sender)
+    print(json.dumps(data, indent=2, ensure_ascii=False))
+    if person is None and not data.get("escalations"):
+        print(f"nothing is stored for {args.sender}", file=sys.stderr)
+    return 0
+
+
+def _checkins(args: argparse.Namespace) -> int:
+    from bot.store import checkins
+
+    engine = _person_engine()
+    person = checkins.find_person(engine, args.sender, args.channel)
+    records = [] if person is None else checkins.check_ins_of(engine, person.id)
+    if args.json:
+        print(json.dumps([record.to_dict() for record in records], indent=2, ensure_ascii=False))
+    else:
+        for record in records:
+            pain = "-" if record.pain is None else f"{record.pain}/10"
+            print(
+                f"{record.created_at:%Y-%m-%d %H:%M}  pain {pain:>5}  {record.change or '-':<6}  exercises {record.exercises_done or '-'}"
+            )
+    if person is None:
+        print(f"nothing is stored for {args.sender}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Poplit project commands.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -198,6 +281,37 @@ def build_parser() -> argparse.ArgumentParser:
         "webhook-info", help="what Telegram has registered, and its last delivery error"
     )
     webhook_info_cmd.set_defaults(handler=_telegram_webhook_info)
+
+    db_cmd = commands.add_parser("db", help="the store's schema (POPLIT_STORE_URL, else DATABASE_URL, else var/poplit.db)")
+    db_cmd.add_argument("db_command", choices=["upgrade", "current"], help="apply the migrations, or print the revision")
+    db_cmd.set_defaults(handler=_db)
+    followups_cmd = commands.add_parser("followups", help="follow-up check-ins (make run starts the worker)")
+    followups_commands = followups_cmd.add_subparsers(dest="followups_command", required=True)
+    followups_run_cmd = followups_commands.add_parser(
+        "run", help="trigger due check-ins through Rasa's HTTP API (RASA_URL, RASA_AUTH_TOKEN; health on FOLLOWUPS_PORT)"
+    )
+    followups_run_cmd.add_argument("--once", action="store_true", help="one round, then exit (no health endpoint)")
+    followups_run_cmd.add_argument(
+        "--now", help='the time to act at: ISO (fixed), an offset such as "+3d", or @FILE holding either (default POPLIT_CLOCK)'
+    )
+    followups_run_cmd.add_argument("--interval", type=float, help="seconds between rounds (default FOLLOWUPS_INTERVAL or 15)")
+    followups_run_cmd.set_defaults(handler=_followups_run)
+
+    channel_help = "socketio, slack, telegram or rest (default: the channel the person was last seen on)"
+    report_cmd = commands.add_parser("report", help="a one-page HTML summary of a person's check-ins for a physical therapist")
+    report_cmd.add_argument("sender", help="the person's sender id (conversation id)")
+    report_cmd.add_argument("--channel", help=channel_help)
+    report_cmd.add_argument("--out", help="write the HTML here (default: standard output)")
+    report_cmd.set_defaults(handler=_report)
+    export_person_cmd = commands.add_parser("export", help="print everything stored about a person as JSON")
+    export_person_cmd.add_argument("sender", help="the person's sender id (conversation id)")
+    export_person_cmd.add_argument("--channel", help=channel_help)
+    export_person_cmd.set_defaults(handler=_export)
+    checkins_cmd = commands.add_parser("checkins", help="list a person's check-ins")
+    checkins_cmd.add_argument("sender", help="the person's sender id (conversation id)")
+    checkins_cmd.add_argument("--channel", help=channel_help)
+    checkins_cmd.add_argument("--json", action="store_true", help="as a JSON list")
+    checkins_cmd.set_defaults(handler=_checkins)
     return parser
 
 

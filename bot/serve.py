@@ -1,7 +1,8 @@
-"""`make run`: the action server and Rasa under one supervisor, a health check, and the banner.
+"""`make run`: the action server, Rasa and the follow-up worker under one supervisor, a health check,
+and the banner.
 
 Settings come from the environment (see README): RASA_HOST, RASA_PORT, ACTIONS_PORT, HEALTH_PORT,
-VAR_DIR, MODEL, VENV, plus everything bot/runtime_config.py reads (DATABASE_URL, REDIS_URL,
+FOLLOWUPS_PORT, VAR_DIR, MODEL, VENV, plus everything bot/runtime_config.py reads (DATABASE_URL, REDIS_URL,
 RASA_AUTH_TOKEN, channel credentials).
 """
 
@@ -19,12 +20,17 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime_config import ConfigError, allowed_origins, write_runtime_files
+from bot.settings import public_base_url
+from bot.store.database import database_url
+from bot.store.migrate import SchemaAhead, upgrade
 from bot.supervisor import ServiceSpec, StartupError, Supervisor
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ACTIONS_SILENT_SECONDS = 30.0
+FOLLOWUPS_SILENT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class ServeSettings:
     venv: Path
     actions_silent_seconds: Optional[float]
     public_base_url: str = ""
+    followups_port: int = 5057
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "ServeSettings":
@@ -52,6 +59,7 @@ class ServeSettings:
             venv=Path(env.get("VENV", str(PROJECT_ROOT / ".venv"))),
             actions_silent_seconds=float(silent) if silent not in ("", "0", "off") else None,
             public_base_url=env.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
+            followups_port=int(env.get("FOLLOWUPS_PORT", "5057")),
         )
 
 
@@ -92,7 +100,27 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
         log_file=log_dir / "rasa.log",
         ready_url=f"http://{settings.rasa_host}:{settings.rasa_port}/",
     )
-    return [actions, rasa]
+    # Starts due check-ins through Rasa's HTTP API (bot/followups/worker.py), so it needs the API token.
+    followups = ServiceSpec(
+        name="followups",
+        argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "followups", "run"],
+        env={
+            **base_env,
+            "RASA_URL": f"http://{_local_host(settings.rasa_host)}:{settings.rasa_port}",
+            "RASA_AUTH_TOKEN": runtime["token"],
+            "FOLLOWUPS_PORT": str(settings.followups_port),
+        },
+        log_file=log_dir / "followups.log",
+        ready_url=f"http://127.0.0.1:{settings.followups_port}/health",
+        # Its /health fails once no round has finished for 5 minutes; a loop stuck that long is restarted.
+        restart_when_silent_seconds=FOLLOWUPS_SILENT_SECONDS,
+    )
+    return [actions, rasa, followups]
+
+
+def _local_host(host: str) -> str:
+    """Where a process on this machine reaches a server listening on `host`."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -111,16 +139,17 @@ def banner(settings: ServeSettings, runtime: Mapping[str, str], health: Mapping[
     parts = ", ".join(f"{name} {state['status']}" for name, state in health["services"].items())
     return f"""
 Poplit is running.
-  Chat page:       {public_base_url(settings)}/chat
-                   embed it elsewhere with <script src="{public_base_url(settings)}/chat/embed.js" async></script>
+  Chat page:       {public_base_url_of(settings)}/chat
+                   embed it elsewhere with <script src="{public_base_url_of(settings)}/chat/embed.js" async></script>
   Chat over REST:  curl -s -X POST http://{host}:{port}/webhooks/rest/webhook \\
                      -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "hi"}}'
   Socket.IO:       http://{host}:{port}/socket.io (events user_uttered / bot_uttered)
   HTTP API token:  from {runtime['token_source']}
                    e.g. curl -s "http://{host}:{port}/conversations/me/tracker?token=$(cat {settings.var_dir}/rasa-auth-token)"
   Health:          http://127.0.0.1:{settings.health_port}/health ({parts})
+  Check-ins:       the follow-up worker triggers due check-ins (health http://127.0.0.1:{settings.followups_port}/health)
   Tracker store:   {runtime['tracker_store']}; lock store: {runtime['lock_store']}
-  Logs:            {settings.var_dir}/log/rasa.log, {settings.var_dir}/log/actions.log
+  Logs:            {settings.var_dir}/log/rasa.log, {settings.var_dir}/log/actions.log, {settings.var_dir}/log/followups.log
   A server that crashes is restarted; Ctrl-C stops everything.
 Press Ctrl-C to stop."""
 
@@ -130,12 +159,10 @@ def cors_arguments(env: Mapping[str, str]) -> list[str]:
     return ["--cors", *origins] if origins else []
 
 
-def public_base_url(settings: ServeSettings) -> str:
-    """Where people reach the server: PUBLIC_BASE_URL behind a proxy, else Rasa's own address."""
-    if settings.public_base_url:
-        return settings.public_base_url
-    host = "127.0.0.1" if settings.rasa_host in ("0.0.0.0", "::") else settings.rasa_host
-    return f"http://{host}:{settings.rasa_port}"
+def public_base_url_of(settings: ServeSettings) -> str:
+    return public_base_url(
+        {"PUBLIC_BASE_URL": settings.public_base_url, "RASA_HOST": settings.rasa_host, "RASA_PORT": str(settings.rasa_port)}
+    )
 
 
 async def _health_app(supervisor: Supervisor, port: int) -> web.AppRunner:
@@ -162,6 +189,7 @@ async def serve(env: Mapping[str, str]) -> int:
         ("Rasa", settings.rasa_host, settings.rasa_port),
         ("action server", "127.0.0.1", settings.actions_port),
         ("health check", "127.0.0.1", settings.health_port),
+        ("follow-up worker", "127.0.0.1", settings.followups_port),
     ):
         if not _port_is_free(host, port):
             print(f"error: port {port} for the {name} is in use (is Poplit already running?)", file=sys.stderr)
@@ -171,6 +199,14 @@ async def serve(env: Mapping[str, str]) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # Poplit's own tables (audit, check-ins) are brought to the current schema before anything uses them.
+    store_url = database_url({**env, "VAR_DIR": str(settings.var_dir)})
+    try:
+        revision = upgrade(store_url)
+    except (SchemaAhead, SQLAlchemyError) as error:
+        print(f"error: could not bring Poplit's database up to date: {error}", file=sys.stderr)
+        return 1
+    print(f"Poplit's database is at schema revision {revision}.", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -105,7 +105,7 @@ class RunningAssistant:
             parent_pid = int(stat[1])
             if parent_pid != self.process.pid:
                 continue
-            name = "actions" if " run actions" in cmdline else "rasa"
+            name = "actions" if " run actions" in cmdline else "followups" if " followups run" in cmdline else "rasa"
             rss_pages = int((proc / "statm").read_text().split()[1])
             sizes[name] = rss_pages * os.sysconf("SC_PAGE_SIZE")
         return sizes
@@ -124,7 +124,7 @@ def _drain(stream: Any) -> None:
 
 @contextmanager
 def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240) -> Iterator[RunningAssistant]:
-    rasa_port, actions_port, health_port = free_port(), free_port(), free_port()
+    rasa_port, actions_port, health_port, followups_port = free_port(), free_port(), free_port(), free_port()
     token = "test-token-" + str(os.getpid())
     process_env = {
         **os.environ,
@@ -132,6 +132,7 @@ def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, ti
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(actions_port),
         "HEALTH_PORT": str(health_port),
+        "FOLLOWUPS_PORT": str(followups_port),
         "RASA_AUTH_TOKEN": token,
         **(env or {}),
     }

@@ -43,13 +43,14 @@ def test_unsupported_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_channels_are_enabled_only_with_their_credentials(tmp_path: Path) -> None:
-    assert set(credentials_config({})) == {"bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL}
+    always_on = {"bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL, "bot.channels.charts.ChartsInput"}
+    assert set(credentials_config({})) == always_on
     with_slack = credentials_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert with_slack[SLACK_CHANNEL]["slack_token"] == "xoxb-1"
     assert with_slack[SLACK_CHANNEL]["slack_api_url"] == "https://slack.com/api/"
     telegram_env = {"TELEGRAM_TOKEN": "1:x", "TELEGRAM_VERIFY": "poplit_bot", "TELEGRAM_WEBHOOK_URL": "https://x/hook"}
     with_telegram = credentials_config(telegram_env, tmp_path)
-    assert set(with_telegram) == {"bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL, TELEGRAM_CHANNEL}
+    assert set(with_telegram) == always_on | {TELEGRAM_CHANNEL}
     # No secret given: one is generated and kept, so the webhook registered earlier stays valid.
     secret = with_telegram[TELEGRAM_CHANNEL]["secret_token"]
     assert len(secret) >= 32 and credentials_config(telegram_env, tmp_path)[TELEGRAM_CHANNEL]["secret_token"] == secret
