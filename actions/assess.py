@@ -6,6 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.check_ins import offer_check_ins, record_assessment
 from actions.conversation import accumulated_red_flags, deferred_questions, session_assessment, session_profile
 from bot import names
 from bot.intake import summarize
@@ -40,6 +41,8 @@ class ActionAssess(Action):
         for topic in deferred_questions(tracker):
             answer = knowledge.personal_answer(topic, advice) or knowledge.answer(topic, level)
             dispatcher.utter_message(text=f"About what you mentioned earlier: {answer}")
+        record_assessment(tracker, level.value, red_flags, profile, [exercise.name for exercise in advice.exercises])
+        events += offer_check_ins(dispatcher, level.value)
         return events + [
             SlotSet(names.TRIAGE_LEVEL, level.value),
             SlotSet(names.RED_FLAGS, red_flags),

@@ -15,6 +15,9 @@ ASSESSMENT_DONE = "assessment_done"
 DISCLAIMER_GIVEN = "disclaimer_given"
 INTAKE_MISSES = "intake_misses"
 PAIN_DURATION_DAYS = "pain_duration_days"
+# Set when the person confirms "delete my data": the tracker store then erases the conversation.
+ERASE_CONVERSATION = "erase_conversation"
+DELETE_REQUESTED = "delete_requested"
 
 # Intents
 DESCRIBE_SYMPTOMS = "describe_symptoms"
@@ -47,6 +50,8 @@ SLOTS = (
     DISCLAIMER_GIVEN,
     INTAKE_MISSES,
     PAIN_DURATION_DAYS,
+    ERASE_CONVERSATION,
+    DELETE_REQUESTED,
 )
 INTENTS = (DESCRIBE_SYMPTOMS, EXTERNAL_CHECK_IN)
 RESPONSES = (UTTER_ESCALATION, UTTER_ESCALATION_EVIDENCE, UTTER_SERVICE_TROUBLE)

@@ -46,9 +46,27 @@ def write_escalation(record: EscalationRecord) -> None:
         logger.exception("escalation for %s could not be recorded", record.conversation_id)
 
 
+def erasure_requested_this_turn(tracker: DialogueStateTracker) -> bool:
+    """The person confirmed "delete my data" on this turn (action_delete_my_data set the slot)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SlotSet) and event.key == names.ERASE_CONVERSATION and event.value is True:
+            return True
+    return False
+
+
 class AuditedSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         for record in escalations_this_turn(tracker):
             # In a worker thread: a slow audit database must not hold up other conversations.
             await asyncio.to_thread(write_escalation, record)
+        if erasure_requested_this_turn(tracker):
+            # The conversation's events go, including this turn's; the next message starts afresh.
+            # (Deleting from the action server would not do: Rasa saves the whole turn again after it.)
+            with self.session_scope() as session:
+                deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
+                session.commit()
+            logger.info("a conversation's %d events were deleted at the person's request", deleted)
+            return
         await super().save(tracker)

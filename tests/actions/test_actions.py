@@ -180,7 +180,7 @@ def test_benign_intake_is_self_care_with_exercises() -> None:
     events, messages = run(ActionAssess(), make_tracker(latest, slots=dict(BENIGN_ANSWERS, disclaimer_given=True)))
     slots = slot_events(events)
     assert slots["triage_level"] == "self_care" and slots["red_flags"] == [] and slots["assessment_done"] is True
-    text = " ".join(message["text"] for message in messages)
+    text = " ".join(message.get("text") or "" for message in messages)
     assert sum(exercise.name in text for exercise in load_knowledge().exercises) >= 3
 
 
@@ -190,7 +190,7 @@ def test_injury_and_no_weight_bearing_is_urgent_without_exercises() -> None:
     events, messages = run(ActionAssess(), make_tracker(latest, slots=answers))
     slots = slot_events(events)
     assert slots["triage_level"] in ("urgent", "emergency") and slots["red_flags"]
-    text = " ".join(message["text"] for message in messages)
+    text = " ".join(message.get("text") or "" for message in messages)
     assert not [exercise.name for exercise in load_knowledge().exercises if exercise.name in text]
     assert slots.get("disclaimer_given") is True  # not given earlier in this session, so given now
 

@@ -151,9 +151,11 @@ await step("the intake is answered with buttons (one by keyboard) and typed word
 });
 
 await step("old choices are disabled once the conversation moves on", async () => {
-  const stale = await page.evaluate(
-    () => [...document.querySelector("deep-chat").shadowRoot.querySelectorAll(".poplit-choice")].filter((b) => !b.disabled).length,
-  );
+  // Only the latest question's choices (here the check-ins offer) may still be clicked.
+  const stale = await page.evaluate(() => {
+    const groups = [...document.querySelector("deep-chat").shadowRoot.querySelectorAll(".poplit-choices")];
+    return groups.slice(0, -1).flatMap((group) => [...group.querySelectorAll("button")]).filter((b) => !b.disabled).length;
+  });
   if (stale !== 0) throw new Error(`${stale} old choices are still clickable`);
 });
 

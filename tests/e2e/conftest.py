@@ -2,7 +2,7 @@
 - `assistant`: SQLite, every channel on, Slack and Telegram pointed at local stand-ins of their APIs;
 - `postgres_assistant`: PostgreSQL tracker store and audit, Redis lock store, a short action timeout
   (the fault tests hang and kill its action server; the supervisor brings it back).
-Each test uses its own sender ids, so conversations do not mix. Tests marked stops_the_assistant run
+Each test uses its own sender ids, so conversations do not mix. Tests marked runs_last run
 last.
 """
 
@@ -25,8 +25,8 @@ ACTION_TIMEOUT_SECONDS = 3.0
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that stop a shared assistant go last, whatever their module's name."""
-    items.sort(key=lambda item: item.get_closest_marker("stops_the_assistant") is not None)
+    """Tests that stop a shared assistant or read what the others left go last, whatever their module's name."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
 
 
 @pytest.fixture(scope="session")

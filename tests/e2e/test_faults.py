@@ -163,7 +163,7 @@ def test_killed_mid_intake_back_within_seconds_emergency_works_in_the_gap(
         )
 
 
-@pytest.mark.stops_the_assistant
+@pytest.mark.runs_last
 def test_sigterm_stops_every_process_it_started(assistant: RunningAssistant) -> None:
     """Run last (conftest): it stops the assistant other tests used, as Ctrl-C on `make run` does."""
     children = [

@@ -185,7 +185,9 @@ def test_a_proactive_check_in_reaches_the_persons_dm(assistant: RunningAssistant
     assistant.post_json(f"/conversations/{user}/trigger_intent?output_channel=slack&token={token}", {"name": "EXTERNAL_check_in"})
     # Posting to a user id is how Slack delivers into the app's direct message with that person.
     message = slack_api.wait_for("chat.postMessage", where=lambda call: call.params.get("channel") == user)[-1]
-    opening = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]["utter_check_in_opening"][0]
+    # The check-in's first question is its opening (the variation for a check-in Poplit starts).
+    variations = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]["utter_ask_checkin_change"]
+    opening = next(variation for variation in variations if not variation.get("condition"))
     assert message.params["text"] == slack_text(opening["text"])
     assert button_values(message) == {button["title"]: button["payload"] for button in opening["buttons"]}
 

@@ -14,7 +14,9 @@ import pytest
 import yaml
 
 from bot import names
+from bot.check_in import CHECK_IN_SLOTS
 from bot.feelings import load_feelings
+from bot.followups.trend import KEEP, PROGRESS, STEP_BACK
 from bot.intake import intake_responses
 from tests.support.assistant import PROJECT_ROOT
 
@@ -47,8 +49,16 @@ def expected_unused_responses() -> set[str]:
     # Retrieval intents are answered by action_answer_question from bot/knowledge, not by Rasa's
     # own utter_<retrieval intent> actions.
     retrieval_actions = {f"utter_{intent}" for intent in RETRIEVAL_INTENTS}
+    # Named from a value by the check-in actions: the exercise plan, and a hint per question.
+    check_ins = {f"utter_plan_{plan}" for plan in (PROGRESS, KEEP, STEP_BACK)} | {f"utter_hint_{slot}" for slot in CHECK_IN_SLOTS}
     return (
-        form_questions | sent_by_actions | said_by_policies | intake_and_feelings | retrieval_actions | {"utter_default"}
+        check_ins
+        | form_questions
+        | sent_by_actions
+        | said_by_policies
+        | intake_and_feelings
+        | retrieval_actions
+        | {"utter_default"}
     )  # Rasa's fallback
 
 

@@ -1,0 +1,258 @@
+"""Follow-up check-ins with the real servers: an assessment, consent, the due time reached (the
+worker's clock set forward), the worker triggering the check-in on the person's own channel, the
+person answering, a check-in row holding the score, and a reply that states the change."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from tests.e2e.conversation import ANSWERS
+from tests.support.assistant import PROJECT_ROOT, RunningAssistant
+from tests.support.slack_api import SlackStandIn, deliver, dm_channel
+from tests.support.socketio_client import WebChatClient
+from tests.support.telegram_api import TelegramStandIn, keyboard, post_update
+
+pytestmark = pytest.mark.e2e
+
+OPENING = "the back of my right knee has ached for about three weeks, it came on gradually, about 6/10"
+
+
+def run_worker_once(assistant: RunningAssistant, now: datetime) -> subprocess.CompletedProcess:
+    """One pass of the follow-up worker with its clock at `now` (as `make run` starts it, but once)."""
+    env = {
+        **os.environ,
+        "VAR_DIR": str(assistant.var_dir),
+        "RASA_URL": assistant.base_url,
+        "RASA_AUTH_TOKEN": assistant.token,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "followups", "run", "--once", "--now", now.isoformat()],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def store_rows(assistant: RunningAssistant, query: str, *args: Any) -> list[tuple]:
+    with sqlite3.connect(assistant.var_dir / "poplit.db") as connection:
+        return connection.execute(query, args).fetchall()
+
+
+def slack_say(assistant: RunningAssistant, slack_api: SlackStandIn, user: str, text: str, turns: int) -> list[Any]:
+    before = len(slack_api.posted_to(dm_channel(user)))
+    body = slack_api.message_event(user, text)
+    status, _ = deliver(f"{assistant.base_url}/webhooks/slack/webhook", body, "application/json", slack_api.signed_headers(body))
+    assert status == 200
+    assistant.settled(user, turns)
+    return slack_api.posted_to(dm_channel(user))[before:]
+
+
+def test_a_slack_check_in_from_consent_to_the_stated_change(assistant: RunningAssistant, slack_api: SlackStandIn) -> None:
+    user = "U_CHECKIN_SLACK"
+    turns = 1
+    posted = slack_say(assistant, slack_api, user, OPENING, turns)
+    for _ in range(8):
+        slots = assistant.tracker(user)["slots"]
+        if slots.get("assessment_done"):
+            break
+        turns += 1
+        posted = slack_say(assistant, slack_api, user, ANSWERS[slots["requested_slot"]], turns)
+    offer = [call for call in posted if "check in" in (call.params.get("text") or "")]
+    assert offer, [call.params.get("text") for call in posted]
+    # The person clicks "Yes, in 2 days".
+    body = slack_api.block_actions(user, offer[-1], "Yes, in 2 days")
+    status, _ = deliver(
+        f"{assistant.base_url}/webhooks/slack/webhook", body, "application/x-www-form-urlencoded", slack_api.signed_headers(body)
+    )
+    assert status == 200
+    turns += 1
+    assistant.settled(user, turns)
+    pending = store_rows(
+        assistant, "select f.id, f.due_at from follow_ups f join people p on p.id = f.person_id where p.sender_id = ?", user
+    )
+    assert len(pending) >= 2, pending
+
+    # Nothing is due yet; three days on, the first check-in is.
+    before = len(slack_api.posted_to(user)) + len(slack_api.posted_to(dm_channel(user)))
+    worker = run_worker_once(assistant, datetime.now(timezone.utc) + timedelta(days=3))
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    question = slack_api.wait_for(
+        "chat.postMessage", before + 1, where=lambda c: c.params.get("channel") in (user, dm_channel(user))
+    )
+    assert "checking in" in (question[-1].params.get("text") or "")
+    for answer in ("It's better", "3", "yes, most days", "nothing new"):
+        turns += 1
+        replies = slack_say(assistant, slack_api, user, answer, turns)
+    said = " ".join(call.params.get("text") or "" for call in replies)
+    rows = store_rows(
+        assistant,
+        "select c.pain, c.change from check_ins c join people p on p.id = c.person_id where p.sender_id = ?",
+        user,
+    )
+    assert rows == [(3, "better")], rows
+    assert "6" in said and "3" in said, said  # the change from the assessment's 6 to today's 3, stated
+
+    # The same follow-up triggered again (at-least-once delivery) is not shown twice.
+    delivered = store_rows(assistant, "select count(*) from follow_ups where status = 'delivered'")
+    assert delivered[0][0] >= 1
+
+
+def test_stop_check_ins_cancels_what_was_scheduled(assistant: RunningAssistant) -> None:
+    with WebChatClient(assistant.base_url) as chat:
+        chat.connect()
+        chat.say(OPENING)
+        for _ in range(8):
+            slots = assistant.tracker(chat.session_id)["slots"]
+            if slots.get("assessment_done"):
+                break
+            chat.say(ANSWERS[slots["requested_slot"]])
+        chat.say('/accept_check_ins{"check_in_days": "7"}')
+        scheduled = store_rows(
+            assistant,
+            "select count(*) from follow_ups f join people p on p.id = f.person_id where p.sender_id = ? and f.status = 'pending'",
+            chat.session_id,
+        )
+        assert scheduled[0][0] >= 1
+        replies = chat.say("stop check-ins")
+    assert any("won't send any more check-ins" in (reply.get("text") or "") for reply in replies), replies
+    left = store_rows(
+        assistant,
+        "select count(*) from follow_ups f join people p on p.id = f.person_id where p.sender_id = ? and f.status = 'pending'",
+        chat.session_id,
+    )
+    assert left[0][0] == 0
+
+
+def answer_check_in(chat: WebChatClient, answers: tuple[str, ...]) -> list[dict[str, Any]]:
+    replies: list[dict[str, Any]] = []
+    for answer in answers:
+        replies = chat.say(answer)
+    return replies
+
+
+def test_two_weeks_of_check_ins_without_a_real_drop_raise_not_improving(assistant: RunningAssistant) -> None:
+    """Web channel: the worker pushes each check-in to the open page (Socket.IO) at days 2, 7 and 14
+    of simulated time; pain 6 -> 5 -> 5 -> 5 is not a meaningful drop after two weeks of home care."""
+    start = datetime.now(timezone.utc)
+    with WebChatClient(assistant.base_url) as chat:
+        chat.connect()
+        chat.say(OPENING)
+        for _ in range(8):
+            slots = assistant.tracker(chat.session_id)["slots"]
+            if slots.get("assessment_done"):
+                break
+            chat.say(ANSWERS[slots["requested_slot"]])
+        chat.say('/accept_check_ins{"check_in_days": "2"}')
+        for days in (2, 7, 14):
+            worker = run_worker_once(assistant, start + timedelta(days=days, hours=12))
+            assert worker.returncode == 0, worker.stdout + worker.stderr
+            pushed = chat.collect()
+            assert any("checking in" in (message.get("text") or "") for message in pushed), pushed
+            replies = answer_check_in(chat, ("about the same", "5", "yes, most days", "nothing new"))
+        slots = assistant.tracker(chat.session_id)["slots"]
+    said = " ".join(reply.get("text") or "" for reply in replies)
+    assert slots["triage_level"] == "see_clinician" and "not_improving" in slots["red_flags"], slots
+    assert "doctor or physical therapist" in said, said
+    charts = [reply["attachment"]["payload"]["src"] for reply in replies if reply.get("attachment")]
+    assert len(charts) == 1, replies
+    rows = store_rows(
+        assistant, "select count(*) from check_ins c join people p on p.id = c.person_id where p.sender_id = ?", chat.session_id
+    )
+    assert rows[0][0] == 3
+    # The chart link works as sent; a forged or altered one gets 403.
+    with urllib.request.urlopen(charts[0], timeout=30) as reply:
+        assert reply.headers["Content-Type"] == "image/png" and reply.read(8) == b"\x89PNG\r\n\x1a\n"
+    for forged in (charts[0][:-8] + "AAAA.png", assistant.base_url + "/webhooks/charts/not-a-token.png"):
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=30)
+        assert refused.value.code == 403
+
+
+def test_a_telegram_check_in_is_pushed_to_the_chat_and_answered_with_taps(
+    assistant: RunningAssistant, telegram_api: TelegramStandIn
+) -> None:
+    chat_id = telegram_api.new_chat()
+    sender = str(chat_id)
+    to_chat = lambda call: str(call.params.get("chat_id")) == sender  # noqa: E731
+
+    def say(text: str) -> None:
+        assert post_update(assistant.base_url, telegram_api.text_update(chat_id, text))[0] == 200
+
+    say(OPENING)
+    for _ in range(8):
+        slots = assistant.tracker(sender)["slots"]
+        if slots.get("assessment_done"):
+            break
+        say(ANSWERS[slots["requested_slot"]])
+    offer = [
+        call for call in telegram_api.calls_to("/sendMessage", where=to_chat) if "check in on your knee" in call.params["text"]
+    ]
+    assert offer and keyboard(offer[-1]), "the offer comes with its buttons"
+    assert post_update(assistant.base_url, telegram_api.callback_update(offer[-1], "Yes, in a week"))[0] == 200
+    assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]
+
+    before = len(telegram_api.calls_to("/sendMessage", where=to_chat))
+    worker = run_worker_once(assistant, datetime.now(timezone.utc) + timedelta(days=8))
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    question = telegram_api.wait_for("/sendMessage", before + 1, where=to_chat)[-1]
+    assert "checking in" in question.params["text"] and keyboard(question)
+    assert post_update(assistant.base_url, telegram_api.callback_update(question, "Worse"))[0] == 200
+    for answer in ("8", "not really", "nothing new"):
+        say(answer)
+    rows = store_rows(
+        assistant,
+        "select c.pain, c.change, c.exercises_done from check_ins c join people p on p.id = c.person_id where p.sender_id = ?",
+        sender,
+    )
+    assert rows == [(8, "worse", "no")], rows
+    said = " ".join(call.params["text"] for call in telegram_api.calls_to("/sendMessage", where=to_chat)[before:])
+    assert "8 out of 10" in said and "6" in said, said  # up 2 points from the assessment's 6
+    # Worse, and up from 6: ease the exercises back, and get the knee checked.
+    assert "Ease the exercises back" in said and "doctor or physical therapist" in said, said
+
+
+def test_delete_my_data_once_confirmed_removes_records_follow_ups_and_the_conversation(assistant: RunningAssistant) -> None:
+    sender = "rest-delete-me"
+    assistant.say(sender, OPENING)
+    for _ in range(8):
+        slots = assistant.tracker(sender)["slots"]
+        if slots.get("assessment_done"):
+            break
+        assistant.say(sender, ANSWERS[slots["requested_slot"]])
+    assistant.say(sender, "yes, check in on me in a week")
+    assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]
+
+    asked = " ".join(reply.get("text") or "" for reply in assistant.say(sender, "please delete everything you have about me"))
+    assert "can't be undone" in asked
+    assistant.say(sender, "no")  # not confirmed: nothing goes
+    assert store_rows(assistant, "select count(*) from people where sender_id = ?", sender) == [(1,)]
+
+    assistant.say(sender, "delete my data")
+    done = " ".join(reply.get("text") or "" for reply in assistant.say(sender, "yes"))
+    assert "deleted" in done
+    for table in ("people", "follow_ups"):
+        assert store_rows(
+            assistant,
+            f"select count(*) from {table} where sender_id = ?"
+            if table == "follow_ups"
+            else "select count(*) from people where sender_id = ?",
+            sender,
+        ) == [(0,)]
+    with sqlite3.connect(assistant.var_dir / "poplit-tracker.db") as connection:
+        events = connection.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+    assert events == 0
+    # The next message starts a new conversation, with nothing of the old one.
+    assistant.say(sender, "hi")
+    texts = [event.get("text") for event in assistant.tracker(sender)["events"] if event.get("event") == "user"]
+    assert texts == ["hi"]
