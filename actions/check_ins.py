@@ -30,8 +30,6 @@ logger = logging.getLogger(__name__)
 CHECK_IN_FORM = "check_in_form"
 # Intents that are not answers to a check-in question: the rules deal with them.
 NOT_ANSWERS = {"stop", "stop_check_ins", "pause_check_ins", "greet", "goodbye", "bot_challenge", "thank", names.EXTERNAL_CHECK_IN}
-# How long "pause check-ins" pauses them (utter_check_ins_paused says a week).
-PAUSE = timedelta(days=7)
 # The levels after which check-ins are offered (urgent and emergency go to a clinician instead).
 OFFERED_AT = (TriageLevel.SELF_CARE.value, TriageLevel.SEE_CLINICIAN.value)
 
@@ -178,29 +176,23 @@ def delete_my_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     return [SlotSet(names.DELETE_REQUESTED, False), SlotSet(names.ERASE_CONVERSATION, True)]
 
 
-def change_consent(dispatcher: CollectingDispatcher, tracker: Tracker, consent: str, said: str) -> None:
-    """Stop or pause: the person's consent changes (stopping also cancels what was planned)."""
-    try:
-        engine = _store()
-        person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
-        if person is None:
-            dispatcher.utter_message(response="utter_no_check_ins")
-            return
-        paused_until = _now() + PAUSE if consent == "paused" else None
-        # The store cancels pending follow-ups itself when consent becomes "stopped".
-        checkins.set_consent(engine, person.id, consent, paused_until=paused_until)
-    except StoreUnavailable:
-        dispatcher.utter_message(response="utter_check_ins_unavailable")
-        return
-    dispatcher.utter_message(response=said)
-
-
 class ActionStopCheckIns(Action):
     def name(self) -> str:
         return "action_stop_check_ins"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        change_consent(dispatcher, tracker, "stopped", "utter_check_ins_stopped")
+        try:
+            engine = _store()
+            person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
+            if person is None:
+                dispatcher.utter_message(response="utter_no_check_ins")
+                return []
+            checkins.set_consent(engine, person.id, "stopped")
+            checkins.cancel_follow_ups(engine, person.id)
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_check_ins_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_check_ins_stopped")
         return [SlotSet("check_ins_offered", False)]
 
 
@@ -209,7 +201,17 @@ class ActionPauseCheckIns(Action):
         return "action_pause_check_ins"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        change_consent(dispatcher, tracker, "paused", "utter_check_ins_paused")
+        try:
+            engine = _store()
+            person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
+            if person is None:
+                dispatcher.utter_message(response="utter_no_check_ins")
+                return []
+            checkins.set_consent(engine, person.id, "paused", paused_until=_now() + timedelta(days=7))
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_check_ins_unavailable")
+            return []
+        dispatcher.utter_message(response="utter_check_ins_paused")
         return []
 
 
