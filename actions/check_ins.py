@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 CHECK_IN_FORM = "check_in_form"
 # Intents that are not answers to a check-in question: the rules deal with them.
 NOT_ANSWERS = {"stop", "stop_check_ins", "pause_check_ins", "greet", "goodbye", "bot_challenge", "thank", names.EXTERNAL_CHECK_IN}
+# How long "pause check-ins" pauses them (utter_check_ins_paused says a week).
+PAUSE = timedelta(days=7)
 # The levels after which check-ins are offered (urgent and emergency go to a clinician instead).
 OFFERED_AT = (TriageLevel.SELF_CARE.value, TriageLevel.SEE_CLINICIAN.value)
 
@@ -95,8 +97,7 @@ def consent(dispatcher: CollectingDispatcher, tracker: Tracker, accepted: bool) 
         engine = _store()
         person = checkins.get_or_create_person(engine, _channel(tracker), tracker.sender_id, timezone=_timezone(tracker))
         if not accepted:
-            checkins.set_consent(engine, person.id, "declined")
-            checkins.cancel_follow_ups(engine, person.id)
+            checkins.set_consent(engine, person.id, "declined")  # the store cancels anything planned
             dispatcher.utter_message(response="utter_check_ins_declined")
             return [SlotSet("check_ins_offered", False)]
         first = _first_check_in_days(tracker)
@@ -176,23 +177,29 @@ def delete_my_data(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[E
     return [SlotSet(names.DELETE_REQUESTED, False), SlotSet(names.ERASE_CONVERSATION, True)]
 
 
+def change_consent(dispatcher: CollectingDispatcher, tracker: Tracker, consent: str) -> bool:
+    """Stop or pause (the store cancels what was planned when consent becomes "stopped"). False,
+    having said why, when there is nobody to change or the store is down."""
+    try:
+        engine = _store()
+        person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
+        if person is None:
+            dispatcher.utter_message(response="utter_no_check_ins")
+            return False
+        checkins.set_consent(engine, person.id, consent, paused_until=_now() + PAUSE if consent == "paused" else None)
+    except StoreUnavailable:
+        dispatcher.utter_message(response="utter_check_ins_unavailable")
+        return False
+    return True
+
+
 class ActionStopCheckIns(Action):
     def name(self) -> str:
         return "action_stop_check_ins"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        try:
-            engine = _store()
-            person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
-            if person is None:
-                dispatcher.utter_message(response="utter_no_check_ins")
-                return []
-            checkins.set_consent(engine, person.id, "stopped")
-            checkins.cancel_follow_ups(engine, person.id)
-        except StoreUnavailable:
-            dispatcher.utter_message(response="utter_check_ins_unavailable")
-            return []
-        dispatcher.utter_message(response="utter_check_ins_stopped")
+        if change_consent(dispatcher, tracker, "stopped"):
+            dispatcher.utter_message(response="utter_check_ins_stopped")
         return [SlotSet("check_ins_offered", False)]
 
 
@@ -201,17 +208,8 @@ class ActionPauseCheckIns(Action):
         return "action_pause_check_ins"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        try:
-            engine = _store()
-            person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
-            if person is None:
-                dispatcher.utter_message(response="utter_no_check_ins")
-                return []
-            checkins.set_consent(engine, person.id, "paused", paused_until=_now() + timedelta(days=7))
-        except StoreUnavailable:
-            dispatcher.utter_message(response="utter_check_ins_unavailable")
-            return []
-        dispatcher.utter_message(response="utter_check_ins_paused")
+        if change_consent(dispatcher, tracker, "paused"):
+            dispatcher.utter_message(response="utter_check_ins_paused")
         return []
 
 
@@ -251,8 +249,9 @@ def _has_record(tracker: Tracker) -> bool:
     if tracker.get_slot(names.ASSESSMENT_DONE):
         return True
     try:
-        person = checkins.find_person(_store(), tracker.sender_id, _channel(tracker))
-        return person is not None and bool(checkins.assessments_of(_store(), person.id))
+        engine = _store()
+        person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
+        return person is not None and bool(checkins.assessments_of(engine, person.id))
     except StoreUnavailable:
         return False
 

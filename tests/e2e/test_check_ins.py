@@ -11,7 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -24,6 +24,18 @@ from tests.support.telegram_api import TelegramStandIn, keyboard, post_update
 pytestmark = pytest.mark.e2e
 
 OPENING = "the back of my right knee has ached for about three weeks, it came on gradually, about 6/10"
+
+
+def through_the_assessment(assistant: RunningAssistant, sender: str, say: Callable[[str], Any]) -> Any:
+    """The opening description, then each intake question answered, up to the assessment; what
+    `say` returned for the last message."""
+    said = say(OPENING)
+    for _ in range(8):
+        slots = assistant.tracker(sender)["slots"]
+        if slots.get("assessment_done"):
+            return said
+        said = say(ANSWERS[slots["requested_slot"]])
+    raise AssertionError(f"no assessment for {sender}")
 
 
 def run_worker_once(assistant: RunningAssistant, now: datetime) -> subprocess.CompletedProcess:
@@ -60,14 +72,14 @@ def slack_say(assistant: RunningAssistant, slack_api: SlackStandIn, user: str, t
 
 def test_a_slack_check_in_from_consent_to_the_stated_change(assistant: RunningAssistant, slack_api: SlackStandIn) -> None:
     user = "U_CHECKIN_SLACK"
-    turns = 1
-    posted = slack_say(assistant, slack_api, user, OPENING, turns)
-    for _ in range(8):
-        slots = assistant.tracker(user)["slots"]
-        if slots.get("assessment_done"):
-            break
+    turns = 0
+
+    def say(text: str) -> list[Any]:
+        nonlocal turns
         turns += 1
-        posted = slack_say(assistant, slack_api, user, ANSWERS[slots["requested_slot"]], turns)
+        return slack_say(assistant, slack_api, user, text, turns)
+
+    posted = through_the_assessment(assistant, user, say)
     offer = [call for call in posted if "check in" in (call.params.get("text") or "")]
     assert offer, [call.params.get("text") for call in posted]
     # The person clicks "Yes, in 2 days".
@@ -111,12 +123,7 @@ def test_a_slack_check_in_from_consent_to_the_stated_change(assistant: RunningAs
 def test_stop_check_ins_cancels_what_was_scheduled(assistant: RunningAssistant) -> None:
     with WebChatClient(assistant.base_url) as chat:
         chat.connect()
-        chat.say(OPENING)
-        for _ in range(8):
-            slots = assistant.tracker(chat.session_id)["slots"]
-            if slots.get("assessment_done"):
-                break
-            chat.say(ANSWERS[slots["requested_slot"]])
+        through_the_assessment(assistant, chat.session_id, chat.say)
         chat.say('/accept_check_ins{"check_in_days": "7"}')
         scheduled = store_rows(
             assistant,
@@ -147,12 +154,7 @@ def test_two_weeks_of_check_ins_without_a_real_drop_raise_not_improving(assistan
     start = datetime.now(timezone.utc)
     with WebChatClient(assistant.base_url) as chat:
         chat.connect()
-        chat.say(OPENING)
-        for _ in range(8):
-            slots = assistant.tracker(chat.session_id)["slots"]
-            if slots.get("assessment_done"):
-                break
-            chat.say(ANSWERS[slots["requested_slot"]])
+        through_the_assessment(assistant, chat.session_id, chat.say)
         chat.say('/accept_check_ins{"check_in_days": "2"}')
         for days in (2, 7, 14):
             worker = run_worker_once(assistant, start + timedelta(days=days, hours=12))
@@ -189,12 +191,7 @@ def test_a_telegram_check_in_is_pushed_to_the_chat_and_answered_with_taps(
     def say(text: str) -> None:
         assert post_update(assistant.base_url, telegram_api.text_update(chat_id, text))[0] == 200
 
-    say(OPENING)
-    for _ in range(8):
-        slots = assistant.tracker(sender)["slots"]
-        if slots.get("assessment_done"):
-            break
-        say(ANSWERS[slots["requested_slot"]])
+    through_the_assessment(assistant, sender, say)
     offer = [
         call for call in telegram_api.calls_to("/sendMessage", where=to_chat) if "check in on your knee" in call.params["text"]
     ]
@@ -224,12 +221,7 @@ def test_a_telegram_check_in_is_pushed_to_the_chat_and_answered_with_taps(
 
 def test_delete_my_data_once_confirmed_removes_records_follow_ups_and_the_conversation(assistant: RunningAssistant) -> None:
     sender = "rest-delete-me"
-    assistant.say(sender, OPENING)
-    for _ in range(8):
-        slots = assistant.tracker(sender)["slots"]
-        if slots.get("assessment_done"):
-            break
-        assistant.say(sender, ANSWERS[slots["requested_slot"]])
+    through_the_assessment(assistant, sender, lambda text: assistant.say(sender, text))
     assistant.say(sender, "yes, check in on me in a week")
     assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]
 
