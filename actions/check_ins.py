@@ -17,7 +17,8 @@ from actions.conversation import latest_intent
 from bot import names
 from bot.check_in import CHECK_IN_SLOTS, MAX_TIMES_ASKED, NOT_SURE, read_answer, read_opening
 from bot.followups.chart import person_chart_url
-from bot.followups.schedule import DEFAULT_SCHEDULE_DAYS, current_time, due_times, zone
+from bot.followups.schedule import DEFAULT_SCHEDULE_DAYS, DEFAULT_TIMEZONE, current_time, due_times, next_daytime, zone
+from bot.followups.time_zones import read_time_zone, zone_label
 from bot.followups.trend import exercise_plan, not_improving, trend
 from bot.levels import TriageLevel, highest
 from bot.numbers import parse_duration
@@ -109,12 +110,13 @@ def consent(dispatcher: CollectingDispatcher, tracker: Tracker, accepted: bool) 
         dispatcher.utter_message(response="utter_check_ins_unavailable")
         return [SlotSet("check_ins_offered", False)]
     first_due = due[0].astimezone(zone(person.timezone))
+    later = ", then again over the next two weeks" if len(due) > 1 else ""
     dispatcher.utter_message(
-        text=(
-            f"Great, I'll check in {_when(first_due)}, then again over the next two weeks. "
-            'Say "stop check-ins" or "pause check-ins" at any time.'
-        )
+        text=f"Great, I'll check in {_when(first_due)}{later}. " + 'Say "stop check-ins" or "pause check-ins" at any time.'
     )
+    if _timezone(tracker) is None and person.timezone == DEFAULT_TIMEZONE:
+        # The channel did not say where the person is (Telegram, REST): ask, rather than wake them at 3 am.
+        dispatcher.utter_message(response="utter_ask_where_you_are")
     return [SlotSet("check_ins_offered", False)]
 
 
@@ -131,6 +133,37 @@ def _first_check_in_days(tracker: Tracker) -> int:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("on %A, %-d %B, around %H:%M").replace(" 0", " ")
+
+
+class ActionKeepTimeZone(Action):
+    """The person says where they are: kept, and the check-ins still to come moved into their daytime."""
+
+    def name(self) -> str:
+        return "action_keep_time_zone"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        said = read_time_zone(str((tracker.latest_message or {}).get("text") or ""), _now())
+        if said is None:
+            dispatcher.utter_message(response="utter_time_zone_not_understood")
+            return []
+        try:
+            engine = _store()
+            person = checkins.get_or_create_person(engine, _channel(tracker), tracker.sender_id, timezone=said)
+            still_to_come = [
+                item.due_at for item in checkins.follow_ups_of(engine, person.id) if item.status in ("pending", "claimed")
+            ]
+            moved = [next_daytime(moment, person.timezone, person.quiet_start, person.quiet_end) for moment in still_to_come]
+            if moved:
+                checkins.schedule_follow_ups(engine, person.id, moved)
+        except StoreUnavailable:
+            dispatcher.utter_message(response="utter_check_ins_unavailable")
+            return []
+        local_now = _now().astimezone(zone(person.timezone))
+        text = f"Thanks, I've noted your time zone as {zone_label(person.timezone)} (it's {local_now:%H:%M} there now)."
+        if moved:
+            text += f" Your next check-in is {_when(min(moved).astimezone(zone(person.timezone)))}."
+        dispatcher.utter_message(text=text)
+        return []
 
 
 class ActionYesOrNo(Action):
@@ -228,6 +261,7 @@ class ActionStartCheckIn(Action):
                 if not checkins.mark_delivered(_store(), int(follow_up_id), _now()):
                     logger.info("follow-up %s was already delivered; staying silent", follow_up_id)
                     return []
+                checkins.cancel_superseded(_store(), int(follow_up_id))
             except (StoreUnavailable, ValueError):
                 # Not marked, so not said: the worker's lease runs out and it tries again later.
                 logger.warning("follow-up %s could not be marked delivered; not starting it now", follow_up_id)
@@ -241,7 +275,23 @@ class ActionStartCheckIn(Action):
         if not by_worker:
             text = str((tracker.latest_message or {}).get("text") or "")
             events += [SlotSet(slot, value) for slot, value in read_opening(text).items()]
+            events.append(SlotSet("follow_up_id", _answer_due_follow_up(tracker)))
         return events + [FollowupAction(CHECK_IN_FORM)]
+
+
+def _answer_due_follow_up(tracker: Tracker) -> Optional[int]:
+    """A person who comes back on their own answers the check-in that is due, if one is: it is marked
+    delivered (so the worker does not send it as well) and the check-in is kept against it."""
+    try:
+        engine = _store()
+        person = checkins.find_person(engine, tracker.sender_id, _channel(tracker))
+        due = checkins.latest_pending_follow_up(engine, person.id, _now()) if person is not None else None
+        if due is not None and checkins.mark_delivered(engine, due.id, _now()):
+            checkins.cancel_superseded(engine, due.id)
+            return due.id
+    except StoreUnavailable:
+        logger.warning("the store is down: this check-in is not matched with a scheduled one")
+    return None
 
 
 def _has_record(tracker: Tracker) -> bool:
@@ -307,7 +357,7 @@ class ActionFinishCheckIn(Action):
             checkins.record_check_in(engine, person.id, follow_up_id, pain, change, exercises, new_signs, None, at)
             history = checkins.check_ins_of(engine, person.id)
             assessments = checkins.assessments_of(engine, person.id)
-            pending = checkins.latest_pending_follow_up(engine, person.id, at)
+            upcoming = checkins.next_follow_up(engine, person.id, at)
         except StoreUnavailable:
             dispatcher.utter_message(response="utter_check_ins_unavailable")
             return [SlotSet("follow_up_id", None)]
@@ -329,8 +379,11 @@ class ActionFinishCheckIn(Action):
         if len([reading for reading in history if reading.pain is not None]) >= 2:
             chart = person_chart_url(tracker.sender_id, person.channel, at)
             dispatcher.utter_message(text="Here is your pain over time:", image=chart)
-        if pending is not None:
-            dispatcher.utter_message(text=f"I'll check in again {_when(pending.due_at.astimezone(zone(person.timezone)))}.")
+        if upcoming is not None:
+            dispatcher.utter_message(text=f"I'll check in again {_when(upcoming.due_at.astimezone(zone(person.timezone)))}.")
+        elif person.consent == "accepted":
+            dispatcher.utter_message(response="utter_offer_more_check_ins")
+            events.append(SlotSet("check_ins_offered", True))
         return events
 
 

@@ -1,12 +1,28 @@
-"""The REST channel with its input checked: a clear 4xx instead of a crash or a silent default."""
+"""The REST channel with its input checked (a clear 4xx instead of a crash or a silent default),
+and the check-ins REST cannot push: a follow-up that fell due opens when the person next writes."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+import asyncio
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import bool_arg
+from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage, PayloadTooLarge
 from sanic.request import Request
+from sanic.response import HTTPResponse, ResponseStream
+
+from bot import names
+from bot.followups.schedule import current_time
+from bot.store import StoreUnavailable, database_url, due_follow_up, open_store
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
@@ -50,3 +66,72 @@ class ValidatedRestInput(RestInput):
         if metadata is not None and not isinstance(metadata, dict):
             raise InvalidUsage('"metadata" must be a JSON object when given')
         return metadata
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        """Rasa's two routes (/ and /webhook), with the due check-in opened after the person's message."""
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", type(self).__module__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
+            sender_id = await self._extract_sender(request)
+            text = self._extract_message(request)
+            input_channel = self._extract_input_channel(request)
+            metadata = self.get_metadata(request)
+            if bool_arg(request, "stream", default=False):  # streamed replies: no check-in appended
+                return response.stream(
+                    self.stream_response(on_new_message, text, sender_id, input_channel, metadata),
+                    content_type="text/event-stream",
+                )
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(UserMessage(text, collector, sender_id, input_channel=input_channel, metadata=metadata))
+                if sender_id is not None:  # _extract_sender refuses a request without one
+                    await open_due_check_in(request.app.ctx.agent, sender_id, collector)
+            except CancelledError:
+                logger.error("a REST message timed out")  # never the text: it may describe someone's knee
+            except Exception:
+                logger.exception("a REST message failed")
+            return response.json(collector.messages)
+
+        return webhook
+
+
+def _due_follow_up_id(sender_id: str) -> Optional[int]:
+    try:
+        follow_up = due_follow_up(open_store(database_url()), ValidatedRestInput.name(), sender_id, current_time())
+    except StoreUnavailable:
+        logger.warning("the store is down: no check-in is opened on this message")
+        return None
+    return None if follow_up is None else follow_up.id
+
+
+def busy(tracker: DialogueStateTracker) -> bool:
+    """Not the moment for a check-in: a form is under way, a yes or no is awaited, or this turn
+    escalated (the person has just been told to get help)."""
+    if tracker.active_loop_name or tracker.get_slot(names.DELETE_REQUESTED):
+        return True
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return False
+        if isinstance(event, SlotSet) and event.key == names.ESCALATION_RECORD and event.value:
+            return True
+    return False
+
+
+async def open_due_check_in(agent: Any, sender_id: str, collector: CollectingOutputChannel) -> None:
+    """The check-in the worker could not push (REST has no push), started as the worker would start it
+    (EXTERNAL_check_in with the follow-up's id), its questions added to the same reply."""
+    follow_up_id = await asyncio.to_thread(_due_follow_up_id, sender_id)
+    if follow_up_id is None:
+        return
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.processor.fetch_tracker_and_update_session(sender_id, collector)
+        if busy(tracker):
+            return
+        await agent.trigger_intent(
+            names.EXTERNAL_CHECK_IN, [{"entity": "follow_up_id", "value": follow_up_id}], collector, tracker
+        )

@@ -7,6 +7,8 @@ What differs from Rasa 3.6's own `SlackInput` / `SlackBot`:
   second reply, whatever the retry reason; a retry of something never seen is handled (Rasa drops
   every `http_timeout` retry, even when the first attempt was lost, and answers all others again);
 - a body that is not JSON or not a form with a JSON `payload` gets 400 (Rasa: 500);
+- the person's time zone from their Slack profile (users.info, scope users:read) goes with each
+  message as `metadata.timezone`, so check-ins come in their daytime;
 - replies: buttons as a section plus an `actions` block, an urgent or emergency message as a `header`
   block, text escaped the way Slack's mrkdwn requires, and no Rasa-internal keys sent to Slack.
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import urllib.parse
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -39,6 +42,9 @@ logger = logging.getLogger(__name__)
 # Slack retries an event three times over about five minutes; an hour leaves a wide margin.
 SEEN_EVENT_TTL_SECONDS = 60 * 60
 MAX_SEEN_EVENTS = 10_000
+# A person's time zone from their Slack profile: asked once a day at most, and never waited on for long.
+TIME_ZONE_MEMORY_SECONDS = 24 * 60 * 60
+TIME_ZONE_TIMEOUT_SECONDS = 3
 
 PRIVATE_CONVERSATION_NOTE = (
     "I talk about knee pain in a direct message, so what you tell me stays between us. "
@@ -254,6 +260,7 @@ class PoplitSlackInput(SlackInput):
         # slack_sdk joins method names onto the base URL, which therefore must end with a slash.
         self.slack_api_url = slack_api_url if slack_api_url.endswith("/") else slack_api_url + "/"
         self.seen_events = SeenKeys(SEEN_EVENT_TTL_SECONDS, MAX_SEEN_EVENTS)
+        self._time_zones: Dict[str, tuple[Optional[str], float]] = {}
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         return PoplitSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy, base_url=self.slack_api_url)
@@ -393,7 +400,34 @@ class PoplitSlackInput(SlackInput):
             message_id=message_id,
             metadata=metadata,
         )
-        self._in_background(on_new_message(message))
+        self._in_background(self._with_time_zone(on_new_message, message, user))
+
+    async def _with_time_zone(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage, user: str
+    ) -> None:
+        """The person's time zone from their Slack profile goes with the message (check-ins come in
+        their daytime), as the web page sends the browser's."""
+        time_zone = await self._time_zone(user)
+        if time_zone and isinstance(message.metadata, dict):
+            message.metadata["timezone"] = time_zone
+        await on_new_message(message)
+
+    async def _time_zone(self, user: str) -> Optional[str]:
+        """users.info's `tz` (scope users:read), remembered for a day; None when Slack does not say."""
+        known = self._time_zones.get(user)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        client = AsyncWebClient(
+            self.slack_token, base_url=self.slack_api_url, proxy=self.proxy, timeout=TIME_ZONE_TIMEOUT_SECONDS
+        )
+        try:
+            reply = await client.users_info(user=user)
+            found = _text(_object(reply.data if isinstance(reply.data, dict) else {}, "user").get("tz"))
+        except Exception as error:  # no scope, Slack slow or down: the check-ins fall back to UTC
+            logger.info("no time zone from Slack for a user: %s", error.__class__.__name__)
+            return None
+        self._time_zones[user] = (found, time.monotonic() + TIME_ZONE_MEMORY_SECONDS)
+        return found
 
     def _mark_answered(self, channel: Optional[str], original: Dict[str, Any], action: Dict[str, Any]) -> None:
         """Replaces the clicked buttons with the choice (best effort: the reply matters more)."""

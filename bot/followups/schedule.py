@@ -118,10 +118,14 @@ _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 def parse_clock(spec: str, real_now: datetime) -> datetime:
     """A test clock setting as a time: an ISO time (the clock stands still there; naive means UTC) or an
     offset from the real time such as "+3d", "+36h", "-90m", "+30s"; "@PATH" reads either from a file,
-    so a test can move the clock of running processes by rewriting it."""
+    so a test can move the clock of running processes by rewriting it (no file, or an empty one: the
+    real time)."""
     text = spec.strip()
     if text.startswith("@"):
-        text = Path(text[1:]).read_text().strip()
+        clock_file = Path(text[1:])
+        text = clock_file.read_text().strip() if clock_file.is_file() else ""
+        if not text:
+            return real_now.astimezone(UTC)
     offset = _OFFSET.match(text)
     if offset:
         sign = -1 if offset.group(1) == "-" else 1

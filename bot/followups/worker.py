@@ -6,8 +6,8 @@ check-in action marks it delivered (before it speaks, staying silent if it alrea
 killed mid-delivery leaves the lease to run out and the next round claims the row again. Rasa down
 or answering an error: the row goes back to pending with a backoff (30 s, 1 min, 2 min ... at most
 30 min); after MAX_ATTEMPTS (failed triggers, or triggers no check-in ever confirmed) it is marked
-failed with the reason. REST has no way to reach a person:
-those rows stay pending and the check-in opens on the person's next message.
+failed with the reason. REST has no way to reach a person: the worker leaves those rows pending and
+the check-in opens on the person's next message (bot/channels/rest.py).
 
 Logs say which follow-up and what happened, never what anyone said about their knee.
 """
@@ -25,15 +25,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 from urllib.parse import quote, urlencode
 
 from sqlalchemy.engine import Engine
 
 from bot.followups.schedule import UTC, current_time, parse_clock
-
-if TYPE_CHECKING:
-    from bot.store.checkins import FollowUp
 
 logger = logging.getLogger("poplit.followups")
 
@@ -129,7 +126,6 @@ class RoundReport:
     triggered: int = 0
     retrying: int = 0
     failed: int = 0
-    waiting_for_person: int = 0
 
 
 def run_round(engine: Engine, settings: WorkerSettings, now: datetime, deliver: Deliver = trigger_check_in) -> RoundReport:
@@ -137,12 +133,14 @@ def run_round(engine: Engine, settings: WorkerSettings, now: datetime, deliver: 
     from bot.store import checkins
 
     report = RoundReport()
-    for follow_up in checkins.claim_due(engine, now, settings.batch, settings.lease_seconds):
+    claimed = checkins.claim_due(engine, now, settings.batch, settings.lease_seconds, skip_channels=NO_PUSH_CHANNELS)
+    # Several due for one person (the worker was down, say): only the latest is sent, the rest superseded.
+    latest = {follow_up.person_id: follow_up for follow_up in claimed}  # claimed oldest due first
+    for follow_up in claimed:
         report.claimed += 1
-        if follow_up.channel in NO_PUSH_CHANNELS:
-            _wait_for_person(engine, follow_up, now)
-            report.waiting_for_person += 1
+        if latest[follow_up.person_id] is not follow_up:
             continue
+        checkins.cancel_superseded(engine, follow_up.id)
         if follow_up.attempts > settings.max_attempts:
             # Each earlier trigger was taken by Rasa, yet no check-in marked it delivered (the action failing,
             # say): stop rather than trigger it every lease for ever.
@@ -176,16 +174,6 @@ def run_round(engine: Engine, settings: WorkerSettings, now: datetime, deliver: 
         logger.info("follow-up %s triggered on %s (attempt %s)", follow_up.id, follow_up.channel, follow_up.attempts)
         report.triggered += 1
     return report
-
-
-def _wait_for_person(engine: Engine, follow_up: "FollowUp", now: datetime) -> None:
-    """A follow-up on a channel with no push: back to pending, looked at again once a day, never
-    failed (the check-in opens when the person next writes, through latest_pending_follow_up)."""
-    from bot.store import checkins
-
-    checkins.release_for_retry(
-        engine, follow_up.id, "no push on this channel: waits for the person's next message", now + timedelta(days=1)
-    )
 
 
 @dataclass
@@ -274,13 +262,12 @@ def run(
                 state.totals[key] += getattr(report, key)
             if report.claimed:
                 logger.info(
-                    "round at %s: %s claimed, %s triggered, %s to retry, %s failed, %s waiting for the person",
+                    "round at %s: %s claimed, %s triggered, %s to retry, %s failed",
                     state.last_clock,
                     report.claimed,
                     report.triggered,
                     report.retrying,
                     report.failed,
-                    report.waiting_for_person,
                 )
         if once:
             break

@@ -2,16 +2,19 @@
 
 from bot.store.audit import EscalationRecord, list_escalations, record_escalation, save_escalation
 from bot.store.checkins import (
+    SUPERSEDED,
     Assessment,
     CheckIn,
     FollowUp,
     Person,
     assessments_of,
     cancel_follow_ups,
+    cancel_superseded,
     check_ins_of,
     claim_due,
     count_follow_ups,
     delete_person,
+    due_follow_up,
     export_person,
     find_person,
     follow_ups_of,
@@ -21,6 +24,7 @@ from bot.store.checkins import (
     latest_pending_follow_up,
     mark_delivered,
     mark_failed,
+    next_follow_up,
     record_assessment,
     record_check_in,
     release_for_retry,
@@ -30,6 +34,7 @@ from bot.store.checkins import (
 from bot.store.database import StoreUnavailable, create_store_engine, database_url, open_store
 
 __all__ = [
+    "SUPERSEDED",
     "Assessment",
     "CheckIn",
     "EscalationRecord",
@@ -38,12 +43,14 @@ __all__ = [
     "StoreUnavailable",
     "assessments_of",
     "cancel_follow_ups",
+    "cancel_superseded",
     "check_ins_of",
     "claim_due",
     "count_follow_ups",
     "create_store_engine",
     "database_url",
     "delete_person",
+    "due_follow_up",
     "export_person",
     "find_person",
     "follow_ups_of",
@@ -54,6 +61,7 @@ __all__ = [
     "list_escalations",
     "mark_delivered",
     "mark_failed",
+    "next_follow_up",
     "open_store",
     "record_assessment",
     "record_check_in",

@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Any, Collection, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -34,6 +34,8 @@ _NO_CHECK_INS = ("declined", "stopped")
 # Follow-ups still to be sent: what rescheduling and cancelling replace.
 _OPEN = ("pending", "claimed")
 _MAX_ERROR_CHARS = 2000
+# Why an older follow-up was cancelled when a later one was delivered.
+SUPERSEDED = "superseded by a later check-in"
 
 logger = logging.getLogger("poplit.store")
 
@@ -344,25 +346,48 @@ def follow_ups_of(engine: Engine, person_id: int) -> list[FollowUp]:
         return [_follow_up(row) for row in connection.execute(query).mappings()]
 
 
-def claim_due(engine: Engine, now: datetime, limit: int, lease_seconds: float) -> list[FollowUp]:
-    """Claims up to `limit` follow-ups due by `now` (pending, or claimed under a lease that has run out),
-    oldest due first: status claimed, claimed_until = now + lease, attempts + 1. Skips people who
-    declined or stopped check-ins and people paused until after `now` (theirs stay pending).
-
-    Two workers never claim the same row while its lease holds: on PostgreSQL the rows are read
-    `FOR UPDATE SKIP LOCKED` (a worker passes over rows another is claiming instead of waiting for them);
-    on SQLite the claim runs under BEGIN IMMEDIATE, the database's single write lock."""
-    now = _utc(now)
-    claimable = and_(
+def _sendable(now: datetime) -> Any:
+    """Follow-ups to send at `now`: due, not taken (or their lease ran out), and the person has neither
+    declined nor stopped check-ins nor paused them beyond `now`. A query joining people."""
+    return and_(
         follow_ups.c.due_at <= now,
         or_(follow_ups.c.status == "pending", and_(follow_ups.c.status == "claimed", follow_ups.c.claimed_until <= now)),
         people.c.consent.notin_(_NO_CHECK_INS),
         or_(people.c.consent != "paused", and_(people.c.paused_until.isnot(None), people.c.paused_until <= now)),
     )
+
+
+def due_follow_up(engine: Engine, channel: str, sender_id: str, now: datetime) -> Optional[FollowUp]:
+    """The person's follow-up to send now, the latest due if several are (channels without push open
+    it when the person next writes)."""
+    query = (
+        select(follow_ups)
+        .select_from(follow_ups.join(people, people.c.id == follow_ups.c.person_id))
+        .where(_sendable(_utc(now)), people.c.channel == channel, people.c.sender_id == sender_id)
+        .order_by(follow_ups.c.due_at.desc(), follow_ups.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else _follow_up(row)
+
+
+def claim_due(
+    engine: Engine, now: datetime, limit: int, lease_seconds: float, skip_channels: Collection[str] = ()
+) -> list[FollowUp]:
+    """Claims up to `limit` follow-ups due by `now` (pending, or claimed under a lease that has run out),
+    oldest due first: status claimed, claimed_until = now + lease, attempts + 1. Skips people who
+    declined or stopped check-ins and people paused until after `now` (theirs stay pending), and
+    follow-ups on `skip_channels` (channels that cannot start a conversation: they stay pending).
+
+    Two workers never claim the same row while its lease holds: on PostgreSQL the rows are read
+    `FOR UPDATE SKIP LOCKED` (a worker passes over rows another is claiming instead of waiting for them);
+    on SQLite the claim runs under BEGIN IMMEDIATE, the database's single write lock."""
+    now = _utc(now)
     query = (
         select(follow_ups.c.id)
         .select_from(follow_ups.join(people, people.c.id == follow_ups.c.person_id))
-        .where(claimable)
+        .where(_sendable(now), follow_ups.c.channel.notin_(tuple(skip_channels)))
         .order_by(follow_ups.c.due_at, follow_ups.c.id)
         .limit(limit)
     )
@@ -397,6 +422,21 @@ def mark_delivered(engine: Engine, follow_up_id: int, now: datetime) -> bool:
     return bool(result.rowcount == 1)
 
 
+def cancel_superseded(engine: Engine, follow_up_id: int) -> int:
+    """Cancels the same person's follow-ups still open and due before this one: a person away for two
+    weeks answers one check-in, not three in a row. Returns how many."""
+    with engine.begin() as connection:
+        later = connection.execute(select(follow_ups.c.person_id, follow_ups.c.due_at).where(follow_ups.c.id == follow_up_id)).first()
+        if later is None:
+            return 0
+        result = connection.execute(
+            update(follow_ups)
+            .where(follow_ups.c.person_id == later.person_id, follow_ups.c.status.in_(_OPEN), follow_ups.c.due_at < later.due_at)
+            .values(status="cancelled", claimed_until=None, last_error=SUPERSEDED)
+        )
+    return int(result.rowcount)
+
+
 def release_for_retry(engine: Engine, follow_up_id: int, error: str, retry_at: datetime) -> bool:
     """Gives a claimed follow-up back (pending, due again at retry_at) after a failed attempt. False when
     it is no longer claimed: delivered meanwhile (the request timed out but the check-in went out),
@@ -428,6 +468,19 @@ def latest_pending_follow_up(engine: Engine, person_id: int, now: Optional[datet
     if now is not None:
         query = query.where(follow_ups.c.due_at <= _utc(now))
     query = query.order_by(follow_ups.c.due_at.desc(), follow_ups.c.id.desc()).limit(1)
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
+    return None if row is None else _follow_up(row)
+
+
+def next_follow_up(engine: Engine, person_id: int, after: datetime) -> Optional[FollowUp]:
+    """The person's next follow-up still to be sent, due after `after` (what "I'll check in again" names)."""
+    query = (
+        select(follow_ups)
+        .where(follow_ups.c.person_id == person_id, follow_ups.c.status.in_(_OPEN), follow_ups.c.due_at > _utc(after))
+        .order_by(follow_ups.c.due_at, follow_ups.c.id)
+        .limit(1)
+    )
     with engine.connect() as connection:
         row = connection.execute(query).mappings().first()
     return None if row is None else _follow_up(row)

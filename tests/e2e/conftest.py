@@ -88,11 +88,41 @@ def assistant(
     embedding_site: EmbeddingSite,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningAssistant]:
-    env = {**slack_api.assistant_env(), **telegram_api.assistant_env(), "POPLIT_ALLOWED_ORIGINS": embedding_site.origin}
-    with running_assistant(tmp_path_factory.mktemp("var"), env=env) as running:
+    var_dir = tmp_path_factory.mktemp("var")
+    env = {
+        **slack_api.assistant_env(),
+        **telegram_api.assistant_env(),
+        "POPLIT_ALLOWED_ORIGINS": embedding_site.origin,
+        # Every server reads the time from this file (none: the real time); the `clock` fixture moves it.
+        "POPLIT_CLOCK": f"@{var_dir / MovableClock.FILE_NAME}",
+    }
+    with running_assistant(var_dir, env=env) as running:
         embedding_site.assistant_url = running.base_url
         telegram_api.calls_at_start = list(telegram_api.calls)
         yield running
+
+
+class MovableClock:
+    """The shared assistant's clock (POPLIT_CLOCK=@file): set to an offset such as "+3d" for a test."""
+
+    FILE_NAME = "clock"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def set(self, spec: str) -> None:
+        self.path.write_text(spec)
+
+    def reset(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def clock(assistant: RunningAssistant) -> Iterator[MovableClock]:
+    """Moves the shared assistant's time for one test; back to the real time afterwards."""
+    moved = MovableClock(assistant.var_dir / MovableClock.FILE_NAME)
+    yield moved
+    moved.reset()
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,11 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.e2e.conftest import MovableClock
 from tests.e2e.conversation import ANSWERS
 from tests.support.assistant import PROJECT_ROOT, RunningAssistant
 from tests.support.slack_api import SlackStandIn, deliver, dm_channel
@@ -79,6 +81,7 @@ def test_a_slack_check_in_from_consent_to_the_stated_change(assistant: RunningAs
         turns += 1
         return slack_say(assistant, slack_api, user, text, turns)
 
+    slack_api.time_zones[user] = "Asia/Tokyo"  # from the person's Slack profile (users.info)
     posted = through_the_assessment(assistant, user, say)
     offer = [call for call in posted if "check in" in (call.params.get("text") or "")]
     assert offer, [call.params.get("text") for call in posted]
@@ -94,6 +97,10 @@ def test_a_slack_check_in_from_consent_to_the_stated_change(assistant: RunningAs
         assistant, "select f.id, f.due_at from follow_ups f join people p on p.id = f.person_id where p.sender_id = ?", user
     )
     assert len(pending) >= 2, pending
+    assert store_rows(assistant, "select timezone from people where sender_id = ?", user) == [("Asia/Tokyo",)]
+    for _, due_at in pending:  # in Tokyo's daytime (08:00-21:00), and not asked where the person is
+        assert 8 <= datetime.fromisoformat(str(due_at)).replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Tokyo")).hour < 21
+    assert not any("which city" in (call.params.get("text") or "") for call in slack_api.posted_to(dm_channel(user)))
 
     # Nothing is due yet; three days on, the first check-in is.
     before = len(slack_api.posted_to(user)) + len(slack_api.posted_to(dm_channel(user)))
@@ -198,6 +205,22 @@ def test_a_telegram_check_in_is_pushed_to_the_chat_and_answered_with_taps(
     assert offer and keyboard(offer[-1]), "the offer comes with its buttons"
     assert post_update(assistant.base_url, telegram_api.callback_update(offer[-1], "Yes, in a week"))[0] == 200
     assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]
+    # Telegram does not say where the person is: Poplit asks, and moves the check-ins into their daytime.
+    asked = telegram_api.wait_for("/sendMessage", 1, where=lambda call: to_chat(call) and "which city" in call.params["text"])
+    assert asked
+    say("I live in Honolulu")
+    noted = "time zone as Pacific/Honolulu"
+    assert telegram_api.wait_for("/sendMessage", 1, where=lambda call: to_chat(call) and noted in call.params["text"])
+    assert store_rows(assistant, "select timezone from people where sender_id = ?", sender) == [("Pacific/Honolulu",)]
+    due = store_rows(
+        assistant,
+        "select f.due_at from follow_ups f join people p on p.id = f.person_id where p.sender_id = ? and f.status = 'pending'",
+        sender,
+    )
+    assert len(due) == 2, due
+    for (due_at,) in due:
+        local = datetime.fromisoformat(str(due_at)).replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Pacific/Honolulu"))
+        assert 8 <= local.hour < 21, local
 
     before = len(telegram_api.calls_to("/sendMessage", where=to_chat))
     worker = run_worker_once(assistant, datetime.now(timezone.utc) + timedelta(days=8))
@@ -248,3 +271,61 @@ def test_delete_my_data_once_confirmed_removes_records_follow_ups_and_the_conver
     assistant.say(sender, "hi")
     texts = [event.get("text") for event in assistant.tracker(sender)["events"] if event.get("event") == "user"]
     assert texts == ["hi"]
+
+
+def test_a_rest_check_in_opens_on_the_persons_next_message(assistant: RunningAssistant, clock: MovableClock) -> None:
+    """REST has no push: the worker leaves the follow-up pending, and the check-in opens in the reply
+    to whatever the person next writes once it is due; it is answered once, not again."""
+    sender = "rest-check-in-next-message"
+    through_the_assessment(assistant, sender, lambda text: assistant.say(sender, text))
+    assistant.say(sender, "yes please, check in on me in 2 days")
+    ((first_id, status),) = store_rows(
+        assistant,
+        "select f.id, f.status from follow_ups f join people p on p.id = f.person_id where p.sender_id = ? "
+        "order by f.due_at limit 1",
+        sender,
+    )
+    assert status == "pending"
+    worker = run_worker_once(assistant, datetime.now(timezone.utc) + timedelta(days=3))
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    assert store_rows(assistant, "select status, attempts from follow_ups where id = ?", first_id) == [("pending", 0)]
+
+    # Not due yet: a message is just a message.
+    assert not any("checking in" in (reply.get("text") or "") for reply in assistant.say(sender, "thanks"))
+    clock.set("+3d")
+    replies = assistant.say(sender, "hello again")
+    texts = [reply.get("text") or "" for reply in replies]
+    assert any("checking in" in text for text in texts), texts
+    assert store_rows(assistant, "select status from follow_ups where id = ?", first_id) == [("delivered",)]
+    for answer in ("a bit better", "4", "yes", "nothing new"):
+        replies = assistant.say(sender, answer)
+    said = " ".join(reply.get("text") or "" for reply in replies)
+    assert "6" in said and "4" in said and "check in again" in said, said
+    rows = store_rows(
+        assistant,
+        "select c.pain, c.change, c.follow_up_id from check_ins c join people p on p.id = c.person_id where p.sender_id = ?",
+        sender,
+    )
+    assert rows == [(4, "better", first_id)], rows
+    # Answered: the next message does not open it again.
+    assert not any("checking in" in (reply.get("text") or "") for reply in assistant.say(sender, "thank you"))
+
+
+def test_a_due_check_in_waits_while_the_person_is_in_the_middle_of_something(
+    assistant: RunningAssistant, clock: MovableClock
+) -> None:
+    """A REST check-in that fell due does not cut into an intake under way; it opens once that is done."""
+    sender = "rest-check-in-busy"
+    through_the_assessment(assistant, sender, lambda text: assistant.say(sender, text))
+    assistant.say(sender, "yes, in 2 days")
+    clock.set("+3d")
+    # The person comes back describing a new pain: the intake asks its questions, no check-in cuts in.
+    replies = assistant.say(sender, "I also have a sharp pain in the back of my other knee since yesterday, about 5/10")
+    assert assistant.tracker(sender)["active_loop"].get("name") == "symptom_intake_form"
+    assert not any("checking in" in (reply.get("text") or "") for reply in replies), replies
+    pending = store_rows(
+        assistant,
+        "select count(*) from follow_ups f join people p on p.id = f.person_id where p.sender_id = ? and f.status = 'pending'",
+        sender,
+    )
+    assert pending[0][0] >= 2

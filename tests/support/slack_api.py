@@ -65,6 +65,11 @@ class SlackStandIn(PlatformStandIn):
     bot_user_id = "U_POPLIT_BOT"
     team_id = "T_POPLIT"
 
+    def __init__(self) -> None:
+        super().__init__()
+        # users.info's `tz` per user (the time zone set in each person's Slack profile).
+        self.time_zones: dict[str, str] = {}
+
     def answer(self, call: PlatformCall) -> tuple[int, Any]:
         if call.headers.get("authorization") != f"Bearer {self.bot_token}":
             return 200, {"ok": False, "error": "invalid_auth"}
@@ -76,6 +81,12 @@ class SlackStandIn(PlatformStandIn):
                          "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B_POPLIT"}  # fmt: skip
         if method in ("chat.postMessage", "chat.update"):
             return 200, self._message_answer(method, call)
+        if method == "users.info":
+            user = str(call.params.get("user") or "")
+            if not user.startswith("U"):
+                return 200, {"ok": False, "error": "user_not_found"}
+            tz = self.time_zones.get(user, "America/Chicago")
+            return 200, {"ok": True, "user": {"id": user, "tz": tz, "tz_label": tz, "tz_offset": 0}}
         return 200, {"ok": False, "error": "unknown_method"}
 
     def _message_answer(self, method: str, call: PlatformCall) -> dict[str, Any]:

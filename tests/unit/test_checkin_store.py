@@ -23,9 +23,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.cli import main as cli_main
 from bot.store import (
+    SUPERSEDED,
     EscalationRecord,
     assessments_of,
     cancel_follow_ups,
+    cancel_superseded,
     check_ins_of,
     checkins,
     claim_due,
@@ -42,6 +44,7 @@ from bot.store import (
     list_escalations,
     mark_delivered,
     mark_failed,
+    next_follow_up,
     open_store,
     record_assessment,
     record_check_in,
@@ -193,8 +196,15 @@ def test_latest_pending_follow_up(engine: Engine) -> None:
     assert latest_pending_follow_up(engine, person_id).id == ids[2]  # type: ignore[union-attr]
     assert latest_pending_follow_up(engine, person_id, now=T0 + timedelta(days=8)).id == ids[1]  # type: ignore[union-attr]
     assert latest_pending_follow_up(engine, person_id, now=T0 + timedelta(days=1)) is None
+    assert next_follow_up(engine, person_id, T0 + timedelta(days=8)).id == ids[2]  # type: ignore[union-attr]
+    assert next_follow_up(engine, person_id, T0 + timedelta(days=15)) is None
+    # The person answers the week's check-in: the one of day 2, never answered, is superseded.
     mark_delivered(engine, ids[1], T0 + timedelta(days=8))
-    assert latest_pending_follow_up(engine, person_id, now=T0 + timedelta(days=8)).id == ids[0]  # type: ignore[union-attr]
+    assert cancel_superseded(engine, ids[1]) == 1 and cancel_superseded(engine, ids[1]) == 0
+    skipped = get_follow_up(engine, ids[0])
+    assert skipped is not None and (skipped.status, skipped.last_error) == ("cancelled", SUPERSEDED)
+    assert latest_pending_follow_up(engine, person_id, now=T0 + timedelta(days=8)) is None
+    assert latest_pending_follow_up(engine, person_id).id == ids[2]  # type: ignore[union-attr]
     cancel_follow_ups(engine, person_id)
     assert latest_pending_follow_up(engine, person_id) is None
 

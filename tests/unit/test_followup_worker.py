@@ -229,9 +229,9 @@ def test_rest_follow_ups_stay_pending_for_the_persons_next_message(engine: Engin
     (rest,) = person_with_follow_ups(engine, "rest", "rest-person", [T0])
     for hours in (0, 30, 60, 24 * 14):
         report = run_round(engine, settings_for(rasa.url), T0 + timedelta(hours=hours))
-        assert report.triggered == report.failed == 0
+        assert report.claimed == report.triggered == report.failed == 0
     record = follow_up(engine, rest)
-    assert record.status == "pending" and not rasa.triggers
+    assert (record.status, record.attempts, record.due_at) == ("pending", 0, T0) and not rasa.triggers
     person = checkins.find_person(engine, "rest-person", "rest")
     assert person is not None and checkins.latest_pending_follow_up(engine, person.id) == record
 
@@ -425,3 +425,16 @@ def test_report_export_and_checkins_commands(store_url: str, engine: Engine, tmp
     assert exported["person"]["channel"] == "telegram" and len(exported["check_ins"]) == 3 and exported["assessments"]
     unknown = run_cli(store_url, "report", "nobody")
     assert unknown.returncode == 1 and "nothing is stored for nobody" in unknown.stderr
+
+
+def test_a_backlog_for_one_person_sends_only_the_latest_check_in(engine: Engine, rasa: RasaStandIn) -> None:
+    """The worker was down for two weeks: the person gets one check-in, not three in a row."""
+    days_2, days_7, days_14 = person_with_follow_ups(
+        engine, "telegram", "away-for-a-while", [T0, T0 + timedelta(days=5), T0 + timedelta(days=12)]
+    )
+    report = run_round(engine, settings_for(rasa.url), T0 + timedelta(days=13))
+    assert (report.claimed, report.triggered) == (3, 1)
+    assert [trigger["follow_up_id"] for trigger in rasa.triggers] == [days_14]
+    for superseded in (days_2, days_7):
+        record = follow_up(engine, superseded)
+        assert (record.status, record.last_error) == ("cancelled", checkins.SUPERSEDED)

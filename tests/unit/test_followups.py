@@ -146,6 +146,9 @@ def test_the_test_clock_is_fixed_an_offset_or_read_from_a_file(tmp_path: Path) -
     clock_file = tmp_path / "clock"
     clock_file.write_text("+14d\n")
     assert parse_clock(f"@{clock_file}", real) == real + timedelta(days=14)
+    clock_file.write_text("")
+    assert parse_clock(f"@{clock_file}", real) == real  # an empty clock file: the real time
+    assert parse_clock(f"@{tmp_path / 'no-such-clock'}", real) == real
     assert current_time({"POPLIT_CLOCK": "2030-01-01T00:00:00Z"}) == datetime(2030, 1, 1, tzinfo=UTC)
     assert abs(current_time({}) - datetime.now(UTC)) < timedelta(seconds=5)
     with pytest.raises(ValueError):
