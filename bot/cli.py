@@ -202,10 +202,19 @@ def _report(args: argparse.Namespace) -> int:
         print(f"error: nothing is stored for {args.sender}{' on ' + args.channel if args.channel else ''}", file=sys.stderr)
         return 1
     page = render_report(data)
+    if args.pdf:
+        from bot.followups.report import PdfUnavailable, write_pdf
+
+        try:
+            write_pdf(page, Path(args.pdf))
+        except PdfUnavailable as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"report written to {args.pdf}")
     if args.out:
         Path(args.out).write_text(page, encoding="utf-8")
         print(f"report written to {args.out}")
-    else:
+    elif not args.pdf:
         sys.stdout.write(page)
     return 0
 
@@ -302,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cmd.add_argument("sender", help="the person's sender id (conversation id)")
     report_cmd.add_argument("--channel", help=channel_help)
     report_cmd.add_argument("--out", help="write the HTML here (default: standard output)")
+    report_cmd.add_argument("--pdf", help="also (or only) write a PDF here, printed by headless Chromium")
     report_cmd.set_defaults(handler=_report)
     export_person_cmd = commands.add_parser("export", help="print everything stored about a person as JSON")
     export_person_cmd.add_argument("sender", help="the person's sender id (conversation id)")

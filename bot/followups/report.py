@@ -277,3 +277,38 @@ def pain_points(assessments: Sequence[Any], check_ins: Sequence[Any]) -> list[tu
     points = [(record.created_at, score) for record in assessments if (score := _baseline(record)) is not None]
     points += [(record.created_at, int(record.pain)) for record in check_ins if record.pain is not None]
     return sorted(points)
+
+
+class PdfUnavailable(RuntimeError):
+    """No browser to print the PDF with; the message says what to install."""
+
+
+def write_pdf(page: str, out: Path, browser: Optional[str] = None, timeout_seconds: float = 60) -> None:
+    """Prints the HTML report to PDF with headless Chromium (Debian's `chromium`, as the browser tests
+    use): the layout a person sees in the browser, with no PDF library of our own to keep."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    executable = browser or shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if executable is None:
+        raise PdfUnavailable("a PDF needs Chromium (Debian: apt-get install chromium); the HTML report works without it")
+    with tempfile.TemporaryDirectory(prefix="poplit-report-") as folder:
+        html_file = Path(folder) / "report.html"
+        html_file.write_text(page, encoding="utf-8")
+        command = [
+            executable,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={folder}/profile",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out.resolve()}",
+            html_file.as_uri(),
+        ]
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout_seconds)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise PdfUnavailable(f"Chromium could not be run: {error}") from error
+    if result.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
+        raise PdfUnavailable(f"Chromium could not print the report (exit {result.returncode}): {result.stderr.strip()[-300:]}")

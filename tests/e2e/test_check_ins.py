@@ -5,9 +5,11 @@ person answering, a check-in row holding the score, and a reply that states the 
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -329,3 +331,56 @@ def test_a_due_check_in_waits_while_the_person_is_in_the_middle_of_something(
         sender,
     )
     assert pending[0][0] >= 2
+
+
+@pytest.mark.runs_last
+def test_with_rasa_down_the_worker_retries_then_delivers_the_check_in_once(
+    assistant: RunningAssistant, telegram_api: TelegramStandIn, report: Callable[[str], None]
+) -> None:
+    """The real Rasa killed: the worker's trigger fails and is kept for a retry with its reason; once
+    the supervisor has Rasa back, the next round delivers, and the person sees the check-in once."""
+    chat_id = telegram_api.new_chat()
+    sender = str(chat_id)
+    to_chat = lambda call: str(call.params.get("chat_id")) == sender  # noqa: E731
+
+    def say(text: str) -> None:
+        assert post_update(assistant.base_url, telegram_api.text_update(chat_id, text))[0] == 200
+
+    through_the_assessment(assistant, sender, say)
+    say("yes, check in on me in 2 days")
+    assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]
+    first_due = datetime.now(timezone.utc) + timedelta(days=2, hours=13)
+
+    os.kill(assistant.service_pid("rasa"), signal.SIGKILL)
+    killed_at = time.monotonic()
+    worker = run_worker_once(assistant, first_due)
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    ((status, attempts, error),) = store_rows(
+        assistant,
+        "select f.status, f.attempts, f.last_error from follow_ups f join people p on p.id = f.person_id "
+        "where p.sender_id = ? order by f.due_at limit 1",
+        sender,
+    )
+    assert (status, attempts) == ("pending", 1) and "could not reach Rasa" in error, (status, attempts, error)
+
+    back_after = assistant.wait_until_up("rasa", timeout=180)
+    before = len(telegram_api.calls_to("/sendMessage", where=to_chat))
+    for minutes in (1, 2):  # the retry (due 30 s later), then a round that must find nothing left to send
+        worker = run_worker_once(assistant, first_due + timedelta(minutes=minutes))
+        assert worker.returncode == 0, worker.stdout + worker.stderr
+    telegram_api.wait_for("/sendMessage", before + 1, where=to_chat)
+    time.sleep(2)  # a second check-in, were one sent, would arrive by now
+    questions = [
+        call for call in telegram_api.calls_to("/sendMessage", where=to_chat)[before:] if "checking in" in call.params["text"]
+    ]
+    assert len(questions) == 1, [call.params["text"] for call in questions]
+    assert store_rows(
+        assistant,
+        "select f.status, f.attempts from follow_ups f join people p on p.id = f.person_id where p.sender_id = ? "
+        "order by f.due_at limit 1",
+        sender,
+    ) == [("delivered", 2)]
+    report(
+        f"Rasa killed: the worker's trigger failed and was retried; Rasa back after {time.monotonic() - killed_at:.0f} s "
+        f"(supervisor restart {back_after:.0f} s), the check-in delivered once"
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import struct
 import threading
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from bot.followups.chart import (
     public_base_url,
     verify_chart_token,
 )
-from bot.followups.report import ReportData, pain_points, render_report
+from bot.followups.report import PdfUnavailable, ReportData, pain_points, render_report, write_pdf
 from bot.followups.schedule import DEFAULT_SCHEDULE_DAYS, current_time, due_times, next_daytime, parse_clock, zone
 from bot.followups.trend import (
     IMPROVING,
@@ -497,3 +498,20 @@ def test_a_long_history_keeps_the_first_score_and_the_latest_in_the_table() -> N
     table = page.split("Anything new</th></tr>", 1)[1].split("</table>", 1)[0]
     assert table.count("<tr>") == 7 and "(assessment)" in table and "... 10 more in the chart" in table
     assert "01 Jul 2026" in table and "03 Jun 2026" not in table  # the newest kept, the first check-in in the chart only
+
+
+def test_the_report_prints_to_a_one_page_pdf(tmp_path: Path) -> None:
+    """`python -m bot report SENDER --pdf FILE`: headless Chromium prints the HTML page."""
+    check_ins = [
+        CheckIn(n, 1, n, START + timedelta(days=days), pain, "same", "yes", None, None)
+        for n, (days, pain) in enumerate([(2, 6), (7, 5)], 1)
+    ]
+    points = pain_points([], check_ins)
+    page = render_report(ReportData("telegram", "42", "UTC", [], check_ins, START + timedelta(days=7), pain_chart_png(points)))
+    out = tmp_path / "report.pdf"
+    write_pdf(page, out)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 5000
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) == 1, "one page"
+    with pytest.raises(PdfUnavailable):
+        write_pdf(page, tmp_path / "never.pdf", browser=str(tmp_path / "no-such-browser"))
