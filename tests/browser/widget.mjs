@@ -2,18 +2,14 @@
 // would, against a running Poplit. Run by tests/e2e/test_widget_browser.py:
 //   node tests/browser/widget.mjs --url http://127.0.0.1:5005 --token TOKEN --out results/browser
 // Prints one JSON object: the steps passed, or the step that failed and why. Screenshots go to --out.
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { chatPage, cliArgs, openBrowser, stepRunner } from "./lib.mjs";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
+const args = cliArgs();
 const base = args.url;
 const token = args.token;
 const out = args.out || "results/browser";
 const browserPath = args.chromium || process.env.CHROMIUM || "/usr/bin/chromium";
-mkdirSync(out, { recursive: true });
 
 // How a person would answer each intake question: a button where one fits, else typed words.
 const ANSWERS = {
@@ -26,80 +22,9 @@ const ANSWERS = {
   weight_bearing: { click: "I walk normally" },
 };
 
-const steps = [];
-let page;
-
-async function step(name, action) {
-  try {
-    await action();
-    steps.push(name);
-  } catch (error) {
-    if (page) await page.screenshot({ path: join(out, "failure.png"), fullPage: true }).catch(() => {});
-    console.log(JSON.stringify({ ok: false, steps, failed: name, error: String(error && error.stack ? error.stack : error) }));
-    process.exit(1);
-  }
-}
-
-async function api(path, options = {}) {
-  const separator = path.includes("?") ? "&" : "?";
-  const reply = await fetch(`${base}${path}${separator}token=${encodeURIComponent(token)}`, {
-    headers: { "Content-Type": "application/json" },
-    ...options,
-  });
-  if (!reply.ok) throw new Error(`${path}: HTTP ${reply.status} ${await reply.text()}`);
-  return reply.json();
-}
-
-const chat = () => page.locator("deep-chat");
-const sessionId = () => page.evaluate(() => window.poplitChat.sessionId);
-const slots = async () => (await api(`/conversations/${await sessionId()}/tracker`)).slots;
-
-async function waitForText(text, timeout = 30000) {
-  await chat().getByText(text, { exact: false }).last().waitFor({ state: "visible", timeout });
-}
-
-async function connected() {
-  await page.getByText("Connected.", { exact: false }).waitFor({ timeout: 30000 });
-}
-
-async function type(text) {
-  const input = chat().locator("#text-input");
-  await input.click();
-  await input.fill(text);
-  await input.press("Enter");
-}
-
-async function botMessageCount() {
-  return page.evaluate(() => document.querySelector("deep-chat").shadowRoot.querySelectorAll(".poplit-message").length);
-}
-
-// Sends one turn and waits until the reply has arrived and the bot has gone quiet.
-async function turn(send) {
-  const before = await botMessageCount();
-  await send();
-  await page.waitForFunction(
-    (count) => document.querySelector("deep-chat").shadowRoot.querySelectorAll(".poplit-message").length > count,
-    before,
-    { timeout: 30000 },
-  );
-  let settled = await botMessageCount();
-  for (;;) {
-    await page.waitForTimeout(700);
-    const now = await botMessageCount();
-    if (now === settled) return;
-    settled = now;
-  }
-}
-
-const browser = await chromium.launch({ executablePath: browserPath, headless: true, args: ["--no-sandbox"] });
-const context = await browser.newContext({ viewport: { width: 900, height: 1000 } });
-page = await context.newPage();
-const pageErrors = [];
-page.on("pageerror", (error) => pageErrors.push(String(error)));
-page.on("dialog", (dialog) => {
-  pageErrors.push(`a dialog opened: ${dialog.message()}`);
-  dialog.dismiss();
-});
+const { browser, context, page, pageErrors } = await openBrowser(browserPath);
+const { steps, step } = stepRunner(out, page);
+const { api, chat, sessionId, slots, waitForText, connected, type, turn } = chatPage(page, base, token);
 
 await step("page shows the safety line and the emergency number", async () => {
   await page.goto(`${base}/chat`);
