@@ -35,6 +35,8 @@ NOT_ANSWERS = {"stop", "stop_check_ins", "pause_check_ins", "greet", "goodbye", 
 PAUSE = timedelta(days=7)
 # The levels after which check-ins are offered (urgent and emergency go to a clinician instead).
 OFFERED_AT = (TriageLevel.SELF_CARE.value, TriageLevel.SEE_CLINICIAN.value)
+# Set while Poplit waits to hear where the person is (see ActionNotUnderstood).
+WHERE_ASKED = "where_asked"
 
 
 def _now() -> datetime:
@@ -117,6 +119,7 @@ def consent(dispatcher: CollectingDispatcher, tracker: Tracker, accepted: bool) 
     if _timezone(tracker) is None and person.timezone == DEFAULT_TIMEZONE:
         # The channel did not say where the person is (Telegram, REST): ask, rather than wake them at 3 am.
         dispatcher.utter_message(response="utter_ask_where_you_are")
+        return [SlotSet("check_ins_offered", False), SlotSet(WHERE_ASKED, True)]
     return [SlotSet("check_ins_offered", False)]
 
 
@@ -146,24 +149,48 @@ class ActionKeepTimeZone(Action):
         if said is None:
             dispatcher.utter_message(response="utter_time_zone_not_understood")
             return []
-        try:
-            engine = _store()
-            person = checkins.get_or_create_person(engine, _channel(tracker), tracker.sender_id, timezone=said)
-            still_to_come = [
-                item.due_at for item in checkins.follow_ups_of(engine, person.id) if item.status in ("pending", "claimed")
-            ]
-            moved = [next_daytime(moment, person.timezone, person.quiet_start, person.quiet_end) for moment in still_to_come]
-            if moved:
-                checkins.schedule_follow_ups(engine, person.id, moved)
-        except StoreUnavailable:
-            dispatcher.utter_message(response="utter_check_ins_unavailable")
-            return []
-        local_now = _now().astimezone(zone(person.timezone))
-        text = f"Thanks, I've noted your time zone as {zone_label(person.timezone)} (it's {local_now:%H:%M} there now)."
-        if moved:
-            text += f" Your next check-in is {_when(min(moved).astimezone(zone(person.timezone)))}."
-        dispatcher.utter_message(text=text)
+        return keep_time_zone(dispatcher, tracker, said)
+
+
+class ActionNotUnderstood(Action):
+    """Out of scope or unclear to NLU; but when Poplit has just asked where the person is, a place NLU
+    has never seen ("Honolulu") is read as the answer first."""
+
+    def name(self) -> str:
+        return "action_not_understood"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if tracker.get_slot(WHERE_ASKED):
+            said = read_time_zone(str((tracker.latest_message or {}).get("text") or ""), _now())
+            if said is not None:
+                return keep_time_zone(dispatcher, tracker, said)
+        if latest_intent(tracker) == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
+        else:
+            dispatcher.utter_message(response="utter_please_rephrase")
         return []
+
+
+def keep_time_zone(dispatcher: CollectingDispatcher, tracker: Tracker, said: str) -> list[EventType]:
+    """Keeps the person's time zone and moves the check-ins still to come into their daytime."""
+    try:
+        engine = _store()
+        person = checkins.get_or_create_person(engine, _channel(tracker), tracker.sender_id, timezone=said)
+        still_to_come = [
+            item.due_at for item in checkins.follow_ups_of(engine, person.id) if item.status in ("pending", "claimed")
+        ]
+        moved = [next_daytime(moment, person.timezone, person.quiet_start, person.quiet_end) for moment in still_to_come]
+        if moved:
+            checkins.schedule_follow_ups(engine, person.id, moved)
+    except StoreUnavailable:
+        dispatcher.utter_message(response="utter_check_ins_unavailable")
+        return []
+    local_now = _now().astimezone(zone(person.timezone))
+    text = f"Thanks, I've noted your time zone as {zone_label(person.timezone)} (it's {local_now:%H:%M} there now)."
+    if moved:
+        text += f" Your next check-in is {_when(min(moved).astimezone(zone(person.timezone)))}."
+    dispatcher.utter_message(text=text)
+    return [SlotSet(WHERE_ASKED, False)]
 
 
 class ActionYesOrNo(Action):

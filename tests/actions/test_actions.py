@@ -13,9 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_question import ActionAnswerQuestion
 from actions.assess import ActionAssess
+from actions.check_ins import WHERE_ASKED, ActionCheckInsConsent, ActionNotUnderstood
 from actions.greet import ActionGreet
 from actions.intake_form import ValidateSymptomIntakeForm
+from bot.followups.schedule import zone
 from bot.knowledge import load_knowledge
+from bot.store import checkins, database_url, open_store
 
 DOMAIN: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
 BENIGN_ANSWERS = {
@@ -218,3 +221,29 @@ def test_negated_symptoms_are_dropped_but_a_cut_short_location_is_kept() -> None
     )
     found = {(item.entity, item.value) for item in entities_in(message)}
     assert found == {("body_location", "back_of_knee")}
+
+
+def test_consent_without_a_known_time_zone_asks_where_the_person_is_and_an_unplaced_city_answers() -> None:
+    latest = user_message("/accept_check_ins", "accept_check_ins", [{"entity": "check_in_days", "value": "2"}])
+    events, messages = run(ActionCheckInsConsent(), make_tracker(latest))
+    assert [message.get("response") for message in messages][-1] == "utter_ask_where_you_are"
+    assert slot_events(events)[WHERE_ASKED] is True
+    engine = open_store(database_url())
+    person = checkins.find_person(engine, "tester", "rest")
+    assert person is not None and person.timezone == "UTC"
+
+    # "Honolulu" read by NLU as out of scope: still the answer, since Poplit asked.
+    answer = make_tracker(user_message("Honolulu", "out_of_scope"), slots={WHERE_ASKED: True})
+    events, messages = run(ActionNotUnderstood(), answer)
+    assert "Pacific/Honolulu" in messages[0]["text"] and slot_events(events)[WHERE_ASKED] is False
+    person = checkins.find_person(engine, "tester", "rest")
+    assert person is not None and person.timezone == "Pacific/Honolulu"
+    still_to_come = [item for item in checkins.follow_ups_of(engine, person.id) if item.status == "pending"]
+    assert len(still_to_come) == 3
+    assert all(8 <= item.due_at.astimezone(zone("Pacific/Honolulu")).hour < 21 for item in still_to_come)
+
+    # Not asked: out of scope is out of scope.
+    _, messages = run(ActionNotUnderstood(), make_tracker(user_message("Honolulu", "out_of_scope")))
+    assert [message.get("response") for message in messages] == ["utter_out_of_scope"]
+    _, messages = run(ActionNotUnderstood(), make_tracker(user_message("blah blah", "nlu_fallback"), slots={WHERE_ASKED: True}))
+    assert [message.get("response") for message in messages] == ["utter_please_rephrase"]
