@@ -160,15 +160,21 @@ class ActionNotUnderstood(Action):
         return "action_not_understood"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        if tracker.get_slot(WHERE_ASKED):
-            said = read_time_zone(str((tracker.latest_message or {}).get("text") or ""), _now())
-            if said is not None:
-                return keep_time_zone(dispatcher, tracker, said)
+        said = _place_asked_for(tracker)
+        if said is not None:
+            return keep_time_zone(dispatcher, tracker, said)
         if latest_intent(tracker) == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
         else:
             dispatcher.utter_message(response="utter_please_rephrase")
         return []
+
+
+def _place_asked_for(tracker: Tracker) -> Optional[str]:
+    """The time zone in the message when Poplit has asked where the person is, else None."""
+    if not tracker.get_slot(WHERE_ASKED):
+        return None
+    return read_time_zone(str((tracker.latest_message or {}).get("text") or ""), _now())
 
 
 def keep_time_zone(dispatcher: CollectingDispatcher, tracker: Tracker, said: str) -> list[EventType]:
@@ -195,12 +201,15 @@ def keep_time_zone(dispatcher: CollectingDispatcher, tracker: Tracker, said: str
 
 class ActionYesOrNo(Action):
     """A bare yes or no: the answer to what is waiting for one (deleting the person's data, the
-    check-ins offer), else an offer of help."""
+    check-ins offer, or where the person is, when a city reads as a yes), else an offer of help."""
 
     def name(self) -> str:
         return "action_yes_or_no"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        place = _place_asked_for(tracker)  # "Leeds" can read as a yes to NLU
+        if place is not None:
+            return keep_time_zone(dispatcher, tracker, place)
         yes = latest_intent(tracker) == "affirm"
         if tracker.get_slot(names.DELETE_REQUESTED):
             return delete_my_data(dispatcher, tracker) if yes else _keep_data(dispatcher)

@@ -426,7 +426,9 @@ def cancel_superseded(engine: Engine, follow_up_id: int) -> int:
     """Cancels the same person's follow-ups still open and due before this one: a person away for two
     weeks answers one check-in, not three in a row. Returns how many."""
     with engine.begin() as connection:
-        later = connection.execute(select(follow_ups.c.person_id, follow_ups.c.due_at).where(follow_ups.c.id == follow_up_id)).first()
+        later = connection.execute(
+            select(follow_ups.c.person_id, follow_ups.c.due_at).where(follow_ups.c.id == follow_up_id)
+        ).first()
         if later is None:
             return 0
         result = connection.execute(

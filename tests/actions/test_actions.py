@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_question import ActionAnswerQuestion
 from actions.assess import ActionAssess
-from actions.check_ins import WHERE_ASKED, ActionCheckInsConsent, ActionNotUnderstood
+from actions.check_ins import WHERE_ASKED, ActionCheckInsConsent, ActionNotUnderstood, ActionYesOrNo
 from actions.greet import ActionGreet
 from actions.intake_form import ValidateSymptomIntakeForm
 from bot.followups.schedule import zone
@@ -247,3 +247,9 @@ def test_consent_without_a_known_time_zone_asks_where_the_person_is_and_an_unpla
     assert [message.get("response") for message in messages] == ["utter_out_of_scope"]
     _, messages = run(ActionNotUnderstood(), make_tracker(user_message("blah blah", "nlu_fallback"), slots={WHERE_ASKED: True}))
     assert [message.get("response") for message in messages] == ["utter_please_rephrase"]
+
+
+def test_a_city_that_nlu_reads_as_a_yes_answers_where_the_person_is() -> None:
+    run(ActionCheckInsConsent(), make_tracker(user_message("/accept_check_ins", "accept_check_ins")))
+    events, messages = run(ActionYesOrNo(), make_tracker(user_message("Leeds", "affirm"), slots={WHERE_ASKED: True}))
+    assert "Europe/London" in messages[0]["text"] and slot_events(events)[WHERE_ASKED] is False
