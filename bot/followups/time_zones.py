@@ -8,121 +8,97 @@ Returns an IANA name (what the store keeps), or None when the words do not say w
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import yaml
 
 from bot.followups.schedule import UTC
+from bot.number_words import TENS, UNITS, word_value
 
-# Abbreviations people use, and places without a zone of their own name. Countries spanning several
-# zones (the US, Canada, Australia, Brazil, Russia, Mexico) are not here: the person is asked for a city.
-PLACES = {
-    "utc": "UTC",
-    "gmt": "Europe/London",
-    "bst": "Europe/London",
-    "uk": "Europe/London",
-    "united kingdom": "Europe/London",
-    "england": "Europe/London",
-    "scotland": "Europe/London",
-    "wales": "Europe/London",
-    "manchester": "Europe/London",
-    "birmingham": "Europe/London",
-    "leeds": "Europe/London",
-    "liverpool": "Europe/London",
-    "bristol": "Europe/London",
-    "glasgow": "Europe/London",
-    "edinburgh": "Europe/London",
-    "cardiff": "Europe/London",
-    "ireland": "Europe/Dublin",
-    "cork": "Europe/Dublin",
-    "frankfurt": "Europe/Berlin",
-    "cologne": "Europe/Berlin",
-    "lyon": "Europe/Paris",
-    "marseille": "Europe/Paris",
-    "philadelphia": "America/New_York",
-    "washington dc": "America/New_York",
-    "austin": "America/Chicago",
-    "las vegas": "America/Los_Angeles",
-    "san diego": "America/Los_Angeles",
-    "ottawa": "America/Toronto",
-    "calgary": "America/Edmonton",
-    "chennai": "Asia/Kolkata",
-    "hyderabad": "Asia/Kolkata",
-    "cet": "Europe/Berlin",
-    "cest": "Europe/Berlin",
-    "germany": "Europe/Berlin",
-    "munich": "Europe/Berlin",
-    "hamburg": "Europe/Berlin",
-    "france": "Europe/Paris",
-    "spain": "Europe/Madrid",
-    "barcelona": "Europe/Madrid",
-    "italy": "Europe/Rome",
-    "milan": "Europe/Rome",
-    "netherlands": "Europe/Amsterdam",
-    "switzerland": "Europe/Zurich",
-    "geneva": "Europe/Zurich",
-    "austria": "Europe/Vienna",
-    "poland": "Europe/Warsaw",
-    "sweden": "Europe/Stockholm",
-    "norway": "Europe/Oslo",
-    "denmark": "Europe/Copenhagen",
-    "finland": "Europe/Helsinki",
-    "greece": "Europe/Athens",
-    "portugal": "Europe/Lisbon",
-    "turkey": "Europe/Istanbul",
-    "eet": "Europe/Athens",
-    "est": "America/New_York",
-    "edt": "America/New_York",
-    "eastern": "America/New_York",
-    "boston": "America/New_York",
-    "washington": "America/New_York",
-    "miami": "America/New_York",
-    "atlanta": "America/New_York",
-    "cst": "America/Chicago",
-    "cdt": "America/Chicago",
-    "central": "America/Chicago",
-    "houston": "America/Chicago",
-    "dallas": "America/Chicago",
-    "mst": "America/Denver",
-    "mdt": "America/Denver",
-    "mountain": "America/Denver",
-    "pst": "America/Los_Angeles",
-    "pdt": "America/Los_Angeles",
-    "pacific": "America/Los_Angeles",
-    "san francisco": "America/Los_Angeles",
-    "seattle": "America/Los_Angeles",
-    "california": "America/Los_Angeles",
-    "india": "Asia/Kolkata",
-    "ist": "Asia/Kolkata",
-    "mumbai": "Asia/Kolkata",
-    "delhi": "Asia/Kolkata",
-    "new delhi": "Asia/Kolkata",
-    "bangalore": "Asia/Kolkata",
-    "japan": "Asia/Tokyo",
-    "jst": "Asia/Tokyo",
-    "china": "Asia/Shanghai",
-    "beijing": "Asia/Shanghai",
-    "singapore": "Asia/Singapore",
-    "philippines": "Asia/Manila",
-    "israel": "Asia/Jerusalem",
-    "tel aviv": "Asia/Jerusalem",
-    "uae": "Asia/Dubai",
-    "egypt": "Africa/Cairo",
-    "nigeria": "Africa/Lagos",
-    "kenya": "Africa/Nairobi",
-    "south africa": "Africa/Johannesburg",
-    "cape town": "Africa/Johannesburg",
-    "new zealand": "Pacific/Auckland",
-    "nz": "Pacific/Auckland",
-    "wellington": "Pacific/Auckland",
-    "aest": "Australia/Sydney",
-    "canberra": "Australia/Sydney",
-}
+PLACES_FILE = Path(__file__).with_name("places.yml")
 
-_OFFSET = re.compile(r"\b(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\b")
-# "3pm", "3:30 pm", "15:30", "9 in the morning" is left out: too easily a pain score or a count.
-_CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\s?m|p\s?m)\b|\b([01]?\d|2[0-3]):([0-5]\d)\b")
+_OFFSET = re.compile(r"(?:\b(?:utc|gmt)\s*|(?<![\w:.])(?=[+-]\d))([+-])\s*(\d{1,2})(?::?(\d{2}))?\b")
+_NAMED_TIMES = {"noon": (12, 0), "midday": (12, 0), "midnight": (0, 0)}
+_HOUR_WORDS = {word: value for word, value in UNITS.items() if 1 <= value <= 12}
+_HOUR = rf"(\d{{1,2}}|{'|'.join(sorted(_HOUR_WORDS, key=len, reverse=True))})"
+_MINUTES_WORD = rf"(quarter|half|\d{{1,2}}|{'|'.join(sorted([*UNITS, *TENS], key=len, reverse=True))}(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine))?)"
+# Which half of the day: "pm", "in the evening", "at night" (nine at night, but two at night is 02:00).
+_PERIOD = (
+    r"(a\s?m|p\s?m|in the morning|this morning|in the afternoon|this afternoon|in the evening|this evening|at night|tonight)"
+)
+_RELATIVE = re.compile(
+    rf"\b{_MINUTES_WORD}\s*(?:minutes?\s*)?(past|after|to|before)\s*{_HOUR}(?:\s*o\s?clock)?(?:\s*{_PERIOD})?\b"
+)
+_DIGITAL = re.compile(rf"\b([01]?\d|2[0-3])\s*([:.])\s*([0-5]\d)(?:\s*{_PERIOD})?\b")
+_HOUR_ONLY = re.compile(rf"\b{_HOUR}(?:\s*o\s?clock)?\s*{_PERIOD}\b")
+
+
+def _period_hour(hour: int, period: Optional[str]) -> Optional[int]:
+    """The 24-hour clock's hour for "`hour` `period`"; None when there is no saying which half of the day."""
+    if period is None:
+        return hour if hour > 12 or hour == 0 else None
+    if hour > 12:
+        return hour  # "15:30 in the afternoon": already a 24-hour time
+    morning = period.replace(" ", "") in ("am", "inthemorning", "thismorning") or (
+        period in ("at night", "tonight") and (hour < 5 or hour == 12)
+    )
+    return hour % 12 + (0 if morning else 12)
+
+
+def _hour_value(token: str) -> int:
+    return _HOUR_WORDS[token] if token in _HOUR_WORDS else int(token)
+
+
+def _minutes_value(token: str) -> int:
+    return {"quarter": 15, "half": 30}.get(token) or int(word_value(token))
+
+
+def _said_time(words: str) -> Optional[tuple[int, int]]:
+    """The time on the person's clock as (hour, minute), or None when it is not clear."""
+    for name, moment in _NAMED_TIMES.items():
+        if f" {name} " in words:
+            return moment
+    relative = _RELATIVE.search(words)
+    if relative:
+        minutes, direction, hour_token, period = relative.groups()
+        hour, minute = _hour_value(hour_token), _minutes_value(minutes)
+        if not 0 < minute < 60 or not 0 < hour <= 12:
+            return None
+        if direction in ("to", "before"):
+            hour, minute = (hour - 1) % 12 or 12, 60 - minute
+        hour_24 = _period_hour(hour, period) if period else None
+        return None if hour_24 is None else (hour_24, minute)
+    digital = _DIGITAL.search(words)
+    if digital:
+        hour_text, separator, minute_text, period = digital.groups()
+        if separator == "." and period is None:
+            return None  # "6.5" is a score, "7.05pm" a time
+        hour = int(hour_text)
+        hour_24 = _period_hour(hour, period) if period and hour else hour  # 08:15 and 20:15 are both clear
+        return None if hour_24 is None else (hour_24, int(minute_text))
+    hour_only = _HOUR_ONLY.search(words)
+    if hour_only:
+        hour = _hour_value(hour_only.group(1))
+        hour_24 = _period_hour(hour, hour_only.group(2)) if 1 <= hour <= 12 else None
+        return None if hour_24 is None else (hour_24, 0)
+    return None
+
+
+@lru_cache(maxsize=1)
+def places() -> dict[str, str]:
+    """places.yml: place or abbreviation -> IANA zone; a zone this machine does not know is an error."""
+    table = yaml.safe_load(PLACES_FILE.read_text(encoding="utf-8")) or {}
+    for place, name in table.items():
+        try:
+            ZoneInfo(str(name))
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"{PLACES_FILE.name}: {place!r} has an unknown time zone {name!r}") from error
+    return {str(place).lower(): str(name) for place, name in table.items()}
 
 
 # Cities are read from zones on these continents only: the old aliases (US/Eastern, Brazil/East,
@@ -144,8 +120,33 @@ def _zone_names() -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=1)
+def _place_pattern() -> re.Pattern[str]:
+    known = [place for place in {**_zone_names(), **places()} if "/" not in place]
+    alternatives = "|".join(re.escape(place) for place in sorted(known, key=len, reverse=True))
+    return re.compile(rf"(?<![\w/])(?:{alternatives})(?![\w/])")
+
+
 def _words(text: str) -> str:
-    return " " + re.sub(r"[^a-z0-9/_+\-: ]+", " ", text.lower()).strip() + " "
+    """Lower case, accents off ("kraków" -> "krakow"), "p.m." as "pm", punctuation as spaces."""
+    plain = "".join(char for char in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(char))
+    plain = re.sub(r"\b([ap])\.\s?m\.?", r"\1m", plain.replace("'", ""))
+    return " " + " ".join(re.sub(r"[^a-z0-9/_+\-:. ]+", " ", plain).split()) + " "
+
+
+# "I live in Lyon" beats "originally from Leeds": the place the person says they are in now.
+_WHERE_NOW = re.compile(r"(?:live|living|based|staying|am|im|i am|now|currently|moved)\s+(?:in|to|near)\s+$")
+
+
+def _place(words: str) -> Optional[str]:
+    known = {**_zone_names(), **places()}
+    found = [(match.start(), match.group(0)) for match in _place_pattern().finditer(words)]
+    if not found:
+        return None
+    for start, place in found:
+        if _WHERE_NOW.search(words[:start]):
+            return known[place]
+    return known[found[0][1]]
 
 
 def zone_for_offset(offset: timedelta, now: datetime) -> Optional[str]:
@@ -157,34 +158,36 @@ def zone_for_offset(offset: timedelta, now: datetime) -> Optional[str]:
     if minutes % 60 == 0:
         hours = minutes // 60
         return "UTC" if hours == 0 else f"Etc/GMT{-hours:+d}"
-    # The names people know first (PLACES: Asia/Kolkata rather than its old alias Asia/Calcutta).
-    for name in [*dict.fromkeys(PLACES.values()), *sorted(set(_zone_names().values()))]:
+    # The names people know first (places.yml: Asia/Kolkata rather than its old alias Asia/Calcutta).
+    for name in [*dict.fromkeys(places().values()), *sorted(set(_zone_names().values()))]:
         if now.astimezone(ZoneInfo(name)).utcoffset() == timedelta(minutes=minutes):
             return name
     return None
 
 
-def _from_clock(text: str, now: datetime) -> Optional[str]:
+def _from_clock(words: str, now: datetime) -> Optional[str]:
     """The time the person says it is, against UTC now, to the nearest quarter hour."""
-    match = _CLOCK.search(text)
-    if match is None:
+    said = _said_time(words)
+    if said is None:
         return None
-    if match.group(3):
-        hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        if not 1 <= hour <= 12 or minute > 59:
-            return None
-        hour = hour % 12 + (12 if match.group(3).startswith("p") else 0)
-    else:
-        hour, minute = int(match.group(4)), int(match.group(5))
     utc_now = now.astimezone(UTC)
-    said = utc_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    difference = (said - utc_now).total_seconds() / 60
+    moment = utc_now.replace(hour=said[0], minute=said[1], second=0, microsecond=0)
+    difference = (moment - utc_now).total_seconds() / 60
     # The person's day may be UTC's yesterday or tomorrow: the offset is the one between -12 and +14 hours.
     difference = (difference + 12 * 60) % (24 * 60) - 12 * 60
     if difference < -12 * 60 + 15:
         difference += 24 * 60
-    quarter_hours = round(difference / 15)
-    return zone_for_offset(timedelta(minutes=15 * quarter_hours), now)
+    # The offset in use somewhere right now that is nearest to the clock (clocks are read a few minutes off).
+    nearest = min(_offsets_in_use(now.replace(minute=0, second=0, microsecond=0)), key=lambda offset: abs(offset - difference))
+    return zone_for_offset(timedelta(minutes=nearest), now) if abs(nearest - difference) <= 30 else None
+
+
+@lru_cache(maxsize=4)
+def _offsets_in_use(hour: datetime) -> tuple[int, ...]:
+    """Every UTC offset (minutes) some zone has at this hour."""
+    return tuple(
+        sorted({int(hour.astimezone(ZoneInfo(name)).utcoffset().total_seconds() // 60) for name in set(_zone_names().values())})
+    )  # type: ignore[union-attr]
 
 
 def read_time_zone(text: str, now: datetime) -> Optional[str]:
@@ -197,12 +200,7 @@ def read_time_zone(text: str, now: datetime) -> Optional[str]:
     if offset:
         sign = -1 if offset.group(1) == "-" else 1
         return zone_for_offset(sign * timedelta(hours=int(offset.group(2)), minutes=int(offset.group(3) or 0)), now)
-    # The longest place named wins ("new york" over "york").
-    known = {**_zone_names(), **PLACES}
-    for place in sorted(known, key=len, reverse=True):
-        if "/" not in place and f" {place} " in words:
-            return known[place]
-    return _from_clock(words, now)
+    return _place(words) or _from_clock(words, now)
 
 
 def zone_label(name: str) -> str:

@@ -52,6 +52,12 @@ def test_places_zones_and_offsets(said: str, expected: str) -> None:
         ("it is 6:05 am", -11),
         ("it's 2:05 am here", 9),  # tomorrow already, at UTC+9
         ("it's 5:05 am", 12),  # UTC+12 (New Zealand's summer is +13)
+        ("five past three in the afternoon", -2),
+        ("ten past nine in the evening", 4),  # 21:10: a few minutes off, the nearest offset in use
+        ("it's noon here", -5),
+        ("just after midnight", 7),
+        ("9 at night", 4),
+        ("7.05pm", 2),
     ],
 )
 def test_the_time_on_the_persons_clock(said: str, hours_from_utc: int) -> None:
@@ -66,7 +72,20 @@ def test_half_hour_clocks_find_a_zone_that_has_them() -> None:
 
 @pytest.mark.parametrize(
     "said",
-    ["no idea", "pain is 6", "about 3 weeks", "in the east", "general pain behind the knee", "in york", "it's 3 here", "25:10"],
+    [
+        "no idea",
+        "pain is 6",
+        "pain about 6.5",
+        "about 3 weeks",
+        "in the east",
+        "general pain behind the knee",
+        "in york",
+        "it's 3 here",
+        "it's 6 o'clock",
+        "25:10",
+        "nice of you to ask",
+        "I eat well",
+    ],
 )
 def test_words_that_do_not_say_where_the_person_is(said: str) -> None:
     assert read_time_zone(said, NOW) is None
