@@ -185,9 +185,8 @@ def _from_clock(words: str, now: datetime) -> Optional[str]:
 @lru_cache(maxsize=4)
 def _offsets_in_use(hour: datetime) -> tuple[int, ...]:
     """Every UTC offset (minutes) some zone has at this hour."""
-    return tuple(
-        sorted({int(hour.astimezone(ZoneInfo(name)).utcoffset().total_seconds() // 60) for name in set(_zone_names().values())})
-    )  # type: ignore[union-attr]
+    offsets = {hour.astimezone(ZoneInfo(name)).utcoffset() for name in set(_zone_names().values())}
+    return tuple(sorted(int(offset.total_seconds() // 60) for offset in offsets if offset is not None))
 
 
 def read_time_zone(text: str, now: datetime) -> Optional[str]:
