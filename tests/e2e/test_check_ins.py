@@ -5,7 +5,6 @@ person answering, a check-in row holding the score, and a reply that states the 
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -13,14 +12,14 @@ import time
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.conftest import MovableClock
 from tests.e2e.conversation import ANSWERS
-from tests.support.assistant import PROJECT_ROOT, RunningAssistant
+from tests.support.assistant import PROJECT_ROOT, RunningAssistant, free_port
 from tests.support.slack_api import SlackStandIn, deliver, dm_channel
 from tests.support.socketio_client import WebChatClient
 from tests.support.telegram_api import TelegramStandIn, keyboard, post_update
@@ -42,12 +41,12 @@ def through_the_assessment(assistant: RunningAssistant, sender: str, say: Callab
     raise AssertionError(f"no assessment for {sender}")
 
 
-def run_worker_once(assistant: RunningAssistant, now: datetime) -> subprocess.CompletedProcess:
+def run_worker_once(assistant: RunningAssistant, now: datetime, rasa_url: Optional[str] = None) -> subprocess.CompletedProcess:
     """One pass of the follow-up worker with its clock at `now` (as `make run` starts it, but once)."""
     env = {
         **os.environ,
         "VAR_DIR": str(assistant.var_dir),
-        "RASA_URL": assistant.base_url,
+        "RASA_URL": rasa_url or assistant.base_url,
         "RASA_AUTH_TOKEN": assistant.token,
     }
     return subprocess.run(
@@ -329,12 +328,13 @@ def test_a_due_check_in_waits_while_the_person_is_in_the_middle_of_something(
     assert kept.index(next(text for text in kept if "checking in" in text)) > 0, "the answer to the person first"
 
 
-@pytest.mark.runs_last
-def test_with_rasa_down_the_worker_retries_then_delivers_the_check_in_once(
-    assistant: RunningAssistant, telegram_api: TelegramStandIn, report: Callable[[str], None]
+def test_with_rasa_unreachable_the_worker_retries_then_delivers_the_check_in_once(
+    assistant: RunningAssistant, telegram_api: TelegramStandIn
 ) -> None:
-    """The real Rasa killed: the worker's trigger fails and is kept for a retry with its reason; once
-    the supervisor has Rasa back, the next round delivers, and the person sees the check-in once."""
+    """The worker cannot reach Rasa (nothing listens where it looks, as when Rasa is down or restarting):
+    the follow-up is kept for a retry with the reason; the next round reaches the real Rasa and
+    delivers, and the person sees the check-in once. (Killing Rasa and waiting for the supervisor to
+    restart it would cost 80 s here; the unit tests cover Rasa down, failing and hung against a stand-in.)"""
     chat_id = telegram_api.new_chat()
     sender = str(chat_id)
     to_chat = lambda call: str(call.params.get("chat_id")) == sender  # noqa: E731
@@ -347,9 +347,7 @@ def test_with_rasa_down_the_worker_retries_then_delivers_the_check_in_once(
     assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]
     first_due = datetime.now(timezone.utc) + timedelta(days=2, hours=13)
 
-    os.kill(assistant.service_pid("rasa"), signal.SIGKILL)
-    killed_at = time.monotonic()
-    worker = run_worker_once(assistant, first_due)
+    worker = run_worker_once(assistant, first_due, rasa_url=f"http://127.0.0.1:{free_port()}")
     assert worker.returncode == 0, worker.stdout + worker.stderr
     ((status, attempts, error),) = store_rows(
         assistant,
@@ -359,7 +357,6 @@ def test_with_rasa_down_the_worker_retries_then_delivers_the_check_in_once(
     )
     assert (status, attempts) == ("pending", 1) and "could not reach Rasa" in error, (status, attempts, error)
 
-    back_after = assistant.wait_until_up("rasa", timeout=180)
     before = len(telegram_api.calls_to("/sendMessage", where=to_chat))
     for minutes in (1, 2):  # the retry (due 30 s later), then a round that must find nothing left to send
         worker = run_worker_once(assistant, first_due + timedelta(minutes=minutes))
@@ -376,7 +373,3 @@ def test_with_rasa_down_the_worker_retries_then_delivers_the_check_in_once(
         "order by f.due_at limit 1",
         sender,
     ) == [("delivered", 2)]
-    report(
-        f"Rasa killed: the worker's trigger failed and was retried; Rasa back after {time.monotonic() - killed_at:.0f} s "
-        f"(supervisor restart {back_after:.0f} s), the check-in delivered once"
-    )
