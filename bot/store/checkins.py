@@ -14,10 +14,11 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Collection, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
@@ -346,9 +347,10 @@ def follow_ups_of(engine: Engine, person_id: int) -> list[FollowUp]:
         return [_follow_up(row) for row in connection.execute(query).mappings()]
 
 
-def _sendable(now: datetime) -> Any:
+def _sendable(now: Any) -> Any:
     """Follow-ups to send at `now`: due, not taken (or their lease ran out), and the person has neither
-    declined nor stopped check-ins nor paused them beyond `now`. A query joining people."""
+    declined nor stopped check-ins nor paused them beyond `now` (a time, or a bind parameter for one).
+    A query joining people."""
     return and_(
         follow_ups.c.due_at <= now,
         or_(follow_ups.c.status == "pending", and_(follow_ups.c.status == "claimed", follow_ups.c.claimed_until <= now)),
@@ -357,18 +359,26 @@ def _sendable(now: datetime) -> Any:
     )
 
 
-def due_follow_up(engine: Engine, channel: str, sender_id: str, now: datetime) -> Optional[FollowUp]:
-    """The person's follow-up to send now, the latest due if several are (channels without push open
-    it when the person next writes)."""
-    query = (
+@lru_cache(maxsize=1)
+def _due_query() -> Any:
+    # Built once: the REST channel asks on every message, and building the statement costs more than
+    # running it.
+    return (
         select(follow_ups)
         .select_from(follow_ups.join(people, people.c.id == follow_ups.c.person_id))
-        .where(_sendable(_utc(now)), people.c.channel == channel, people.c.sender_id == sender_id)
+        .where(
+            _sendable(bindparam("now")), people.c.channel == bindparam("channel"), people.c.sender_id == bindparam("sender_id")
+        )
         .order_by(follow_ups.c.due_at.desc(), follow_ups.c.id.desc())
         .limit(1)
     )
+
+
+def due_follow_up(engine: Engine, channel: str, sender_id: str, now: datetime) -> Optional[FollowUp]:
+    """The person's follow-up to send now, the latest due if several are (channels without push open
+    it when the person next writes)."""
     with engine.connect() as connection:
-        row = connection.execute(query).mappings().first()
+        row = connection.execute(_due_query(), {"now": _utc(now), "channel": channel, "sender_id": sender_id}).mappings().first()
     return None if row is None else _follow_up(row)
 
 

@@ -8,6 +8,7 @@ from typing import Mapping, Optional
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 from bot.settings import var_dir
 from bot.store.migrate import SchemaAhead, upgrade
@@ -36,8 +37,12 @@ def create_store_engine(url: str) -> Engine:
     """An engine on the store, without touching its schema (open_store migrates it)."""
     # SQLite: Rasa, the action server and the worker write one file; a writer waits for the lock up to
     # 30 s rather than pysqlite's 5.
-    connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
-    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args)
+    if url.startswith("sqlite"):
+        # SQLAlchemy 1.4 opens a new SQLite connection for every use of a file database (NullPool);
+        # reused connections (as SQLAlchemy 2 does) make a look-up such as the REST channel's due
+        # check-in several times cheaper. Nothing to ping: the file does not go away.
+        return create_engine(url, future=True, poolclass=QueuePool, connect_args={"timeout": 30, "check_same_thread": False})
+    return create_engine(url, pool_pre_ping=True, future=True)
 
 
 @lru_cache(maxsize=8)

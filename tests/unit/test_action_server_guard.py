@@ -8,6 +8,7 @@ import asyncio
 import time
 from typing import Any, Awaitable, Callable
 
+import jsonschema
 import pytest
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
@@ -163,3 +164,32 @@ def test_every_place_rasa_calls_the_action_server_goes_through_the_guard() -> No
     assert rasa_forms.RemoteAction is RemoteAction is rasa_actions.RemoteAction
     assert isinstance(getattr(RemoteAction.run, "poplit_guard", None), action_server_guard.ActionServerState)
     assert isinstance(rasa_actions.action_for_name_or_text("action_greet", DOMAIN, EndpointConfig("http://x")), RemoteAction)
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        {"events": [{"event": "slot", "name": "pain_score", "value": "4"}], "responses": [{"text": "Thanks."}]},
+        {"events": [], "responses": []},
+        {"events": [{"event": "followup", "name": "symptom_intake_form"}]},
+        {"events": "not a list"},
+        {"events": [{"name": "no event type"}]},
+        {"events": [{"event": "not_an_event"}]},
+        {"responses": [{"text": 3}], "events": []},
+    ],
+)
+def test_action_responses_are_checked_as_rasa_checks_them(response: dict[str, Any]) -> None:
+    """The validator built once accepts and refuses exactly what jsonschema.validate does, with Rasa's message."""
+    action_server_guard.install(5)
+    action = RemoteAction("action_x", None)
+    try:
+        jsonschema.validate(response, RemoteAction.action_response_format_spec())
+        expected_error = None
+    except jsonschema.ValidationError as error:
+        expected_error = error.message
+    if expected_error is None:
+        assert action._validate_action_result(response) is True
+    else:
+        with pytest.raises(jsonschema.ValidationError) as raised:
+            action._validate_action_result(response)
+        assert raised.value.message.startswith(expected_error + ". Failed to validate Action server response")
