@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Iterator
+from typing import Any, Iterator
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import SlotSet, UserUttered
@@ -20,6 +20,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import names
 from bot.settings import var_dir
 from bot.store import EscalationRecord, StoreUnavailable, database_url, save_escalation
+from bot.store.database import use_write_ahead_log
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,11 @@ def erasure_requested_this_turn(tracker: DialogueStateTracker) -> bool:
 
 
 class AuditedSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each turn reads the conversation and writes it back: on SQLite, in WAL mode (bot.store).
+        use_write_ahead_log(self.engine)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         for record in escalations_this_turn(tracker):
             # In a worker thread: a slow audit database must not hold up other conversations.

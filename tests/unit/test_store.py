@@ -75,3 +75,10 @@ def test_database_down_keeps_the_record_in_the_fallback_file(tmp_path: Path) -> 
         save_escalation(RECORD, "postgresql://postgres@127.0.0.1:1/nowhere", fallback)
     saved = [json.loads(line) for line in fallback.read_text().splitlines()]
     assert saved[0]["rule_ids"] == ["pe_signs", "dvt_signs"] and saved[0]["conversation_id"] == "person-1"
+
+
+def test_sqlite_stores_run_in_wal_mode_so_readers_do_not_wait_for_writers(tmp_path: Path) -> None:
+    engine = open_store(f"sqlite:///{tmp_path / 'wal.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
