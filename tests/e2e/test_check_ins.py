@@ -59,6 +59,19 @@ def run_worker_once(assistant: RunningAssistant, now: datetime, rasa_url: Option
     )
 
 
+def telegram_person(
+    assistant: RunningAssistant, telegram_api: TelegramStandIn
+) -> tuple[int, str, Callable[[Any], bool], Callable[[str], None]]:
+    """A new Telegram chat: its id, the sender id Rasa sees, a filter for calls to it, and `say`."""
+    chat_id = telegram_api.new_chat()
+    sender = str(chat_id)
+
+    def say(text: str) -> None:
+        assert post_update(assistant.base_url, telegram_api.text_update(chat_id, text))[0] == 200
+
+    return chat_id, sender, lambda call: str(call.params.get("chat_id")) == sender, say
+
+
 def store_rows(assistant: RunningAssistant, query: str, *args: Any) -> list[tuple]:
     with sqlite3.connect(assistant.var_dir / "poplit.db") as connection:
         return connection.execute(query, args).fetchall()
@@ -192,13 +205,7 @@ def test_two_weeks_of_check_ins_without_a_real_drop_raise_not_improving(assistan
 def test_a_telegram_check_in_is_pushed_to_the_chat_and_answered_with_taps(
     assistant: RunningAssistant, telegram_api: TelegramStandIn
 ) -> None:
-    chat_id = telegram_api.new_chat()
-    sender = str(chat_id)
-    to_chat = lambda call: str(call.params.get("chat_id")) == sender  # noqa: E731
-
-    def say(text: str) -> None:
-        assert post_update(assistant.base_url, telegram_api.text_update(chat_id, text))[0] == 200
-
+    chat_id, sender, to_chat, say = telegram_person(assistant, telegram_api)
     through_the_assessment(assistant, sender, say)
     offer = [
         call for call in telegram_api.calls_to("/sendMessage", where=to_chat) if "check in on your knee" in call.params["text"]
@@ -335,13 +342,7 @@ def test_with_rasa_unreachable_the_worker_retries_then_delivers_the_check_in_onc
     the follow-up is kept for a retry with the reason; the next round reaches the real Rasa and
     delivers, and the person sees the check-in once. (Killing Rasa and waiting for the supervisor to
     restart it would cost 80 s here; the unit tests cover Rasa down, failing and hung against a stand-in.)"""
-    chat_id = telegram_api.new_chat()
-    sender = str(chat_id)
-    to_chat = lambda call: str(call.params.get("chat_id")) == sender  # noqa: E731
-
-    def say(text: str) -> None:
-        assert post_update(assistant.base_url, telegram_api.text_update(chat_id, text))[0] == 200
-
+    chat_id, sender, to_chat, say = telegram_person(assistant, telegram_api)
     through_the_assessment(assistant, sender, say)
     say("yes, check in on me in 2 days")
     assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -15,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
+
+from tests.support.processes import stop
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -170,9 +171,4 @@ def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, ti
     try:
         yield assistant
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -11,6 +12,16 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, Optional
+
+
+def stop(process: subprocess.Popen, grace_seconds: float = 30) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within the grace period."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def rss_bytes(pid: int) -> int:

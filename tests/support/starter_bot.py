@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from tests.support.assistant import PROJECT_ROOT, RunningAssistant, free_port
-from tests.support.processes import rss_bytes, wait_for_http
+from tests.support.processes import rss_bytes, stop, wait_for_http
 from tests.support.training import RASA, timed_rasa
 
 STARTER_DIR = PROJECT_ROOT / "var" / "bench" / "starter"
@@ -108,9 +107,4 @@ def running_starter_bot(model: Path, timeout: float = 240) -> Iterator[StarterBo
             raise RuntimeError(f"the starter bot did not start (exit {process.poll()}); see {STARTER_DIR / 'rasa.log'}")
         yield StarterBot(base_url, token, STARTER_DIR, process, startup_seconds=time.monotonic() - started)
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
