@@ -142,7 +142,7 @@ def save_escalation(record: EscalationRecord, url: str, fallback_file: Path) -> 
 
     try:
         engine = open_store(url)
-    except SQLAlchemyError as error:
+    except StoreUnavailable:
         _append_to_fallback(record, fallback_file)
-        raise StoreUnavailable(f"escalation store unreachable: {error.__class__.__name__}") from error
+        raise
     return record_escalation(engine, record, fallback_file)

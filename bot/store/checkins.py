@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.audit import list_escalations
+from bot.store.database import store_errors
 from bot.store.tables import assessments, check_ins, follow_ups, people, triage_escalations
 
 CHANNELS = ("socketio", "slack", "telegram", "rest")
@@ -173,6 +174,7 @@ def is_timezone(name: str) -> bool:
     return True
 
 
+@store_errors
 def get_or_create_person(engine: Engine, channel: str, sender_id: str, timezone: Optional[str] = None) -> Person:
     """The person on this channel, created (consent none) when new. A timezone given is kept: it is the
     newest word on where the person is (the browser, Slack's profile, or their answer). One that is not
@@ -220,12 +222,14 @@ def _get_person(engine: Engine, person_id: int) -> Person:
     return person
 
 
+@store_errors
 def get_person(engine: Engine, person_id: int) -> Optional[Person]:
     with engine.connect() as connection:
         row = connection.execute(select(people).where(people.c.id == person_id)).mappings().first()
     return None if row is None else _person(row)
 
 
+@store_errors
 def find_person(engine: Engine, sender_id: str, channel: Optional[str] = None) -> Optional[Person]:
     """The person with this sender id (on this channel when given; else the one seen most recently)."""
     query = select(people).where(people.c.sender_id == sender_id)
@@ -237,6 +241,7 @@ def find_person(engine: Engine, sender_id: str, channel: Optional[str] = None) -
     return None if row is None else _person(row)
 
 
+@store_errors
 def set_consent(engine: Engine, person_id: int, consent: str, paused_until: Optional[datetime] = None) -> None:
     """Records the person's answer about check-ins. Declining or stopping also cancels every follow-up
     still to be sent, in the same transaction, so no check-in goes out after "stop". paused_until is kept
@@ -256,6 +261,7 @@ def set_consent(engine: Engine, person_id: int, consent: str, paused_until: Opti
 # Assessments
 
 
+@store_errors
 def record_assessment(
     engine: Engine,
     person_id: int,
@@ -281,6 +287,7 @@ def record_assessment(
         return int(result.inserted_primary_key[0])
 
 
+@store_errors
 def assessments_of(engine: Engine, person_id: int) -> list[Assessment]:
     """Oldest first."""
     query = select(assessments).where(assessments.c.person_id == person_id).order_by(assessments.c.created_at, assessments.c.id)
@@ -301,6 +308,7 @@ def _cancel_open(connection: Connection, person_id: int) -> int:
     return int(result.rowcount)
 
 
+@store_errors
 def schedule_follow_ups(engine: Engine, person_id: int, due_times: list[datetime]) -> list[int]:
     """Replaces the person's follow-ups still to be sent with one per due time (on the person's channel);
     returns the new ids in the order of due_times."""
@@ -328,18 +336,21 @@ def schedule_follow_ups(engine: Engine, person_id: int, due_times: list[datetime
     return ids
 
 
+@store_errors
 def cancel_follow_ups(engine: Engine, person_id: int) -> int:
     """Cancels the person's follow-ups still to be sent; returns how many."""
     with engine.begin() as connection:
         return _cancel_open(connection, person_id)
 
 
+@store_errors
 def get_follow_up(engine: Engine, follow_up_id: int) -> Optional[FollowUp]:
     with engine.connect() as connection:
         row = connection.execute(select(follow_ups).where(follow_ups.c.id == follow_up_id)).mappings().first()
     return None if row is None else _follow_up(row)
 
 
+@store_errors
 def follow_ups_of(engine: Engine, person_id: int) -> list[FollowUp]:
     """Every follow-up of the person, in due order."""
     query = select(follow_ups).where(follow_ups.c.person_id == person_id).order_by(follow_ups.c.due_at, follow_ups.c.id)
@@ -374,6 +385,7 @@ def _due_query() -> Any:
     )
 
 
+@store_errors
 def due_follow_up(engine: Engine, channel: str, sender_id: str, now: datetime) -> Optional[FollowUp]:
     """The person's follow-up to send now, the latest due if several are (channels without push open
     it when the person next writes)."""
@@ -382,6 +394,7 @@ def due_follow_up(engine: Engine, channel: str, sender_id: str, now: datetime) -
     return None if row is None else _follow_up(row)
 
 
+@store_errors
 def claim_due(
     engine: Engine, now: datetime, limit: int, lease_seconds: float, skip_channels: Collection[str] = ()
 ) -> list[FollowUp]:
@@ -420,6 +433,7 @@ def claim_due(
     return [claimed[follow_up_id] for follow_up_id in ids]
 
 
+@store_errors
 def mark_delivered(engine: Engine, follow_up_id: int, now: datetime) -> bool:
     """Marks the follow-up delivered in one UPDATE; True only for the call that changed it. False too
     when it was cancelled (the person stopped check-ins): the caller then says nothing."""
@@ -432,6 +446,7 @@ def mark_delivered(engine: Engine, follow_up_id: int, now: datetime) -> bool:
     return bool(result.rowcount == 1)
 
 
+@store_errors
 def cancel_superseded(engine: Engine, follow_up_id: int) -> int:
     """Cancels the same person's follow-ups still open and due before this one: a person away for two
     weeks answers one check-in, not three in a row. Returns how many."""
@@ -449,6 +464,7 @@ def cancel_superseded(engine: Engine, follow_up_id: int) -> int:
     return int(result.rowcount)
 
 
+@store_errors
 def release_for_retry(engine: Engine, follow_up_id: int, error: str, retry_at: datetime) -> bool:
     """Gives a claimed follow-up back (pending, due again at retry_at) after a failed attempt. False when
     it is no longer claimed: delivered meanwhile (the request timed out but the check-in went out),
@@ -462,6 +478,7 @@ def release_for_retry(engine: Engine, follow_up_id: int, error: str, retry_at: d
     return bool(result.rowcount == 1)
 
 
+@store_errors
 def mark_failed(engine: Engine, follow_up_id: int, error: str) -> bool:
     """Gives up on a follow-up still to be sent, recording why; False when it was not open any more."""
     with engine.begin() as connection:
@@ -473,6 +490,7 @@ def mark_failed(engine: Engine, follow_up_id: int, error: str) -> bool:
     return bool(result.rowcount == 1)
 
 
+@store_errors
 def latest_pending_follow_up(engine: Engine, person_id: int, now: Optional[datetime] = None) -> Optional[FollowUp]:
     """The person's follow-up still to be sent (pending or claimed) with the latest due time; with
     `now`, only those due by then (a person who comes back on their own answers the check-in that is due)."""
@@ -485,6 +503,7 @@ def latest_pending_follow_up(engine: Engine, person_id: int, now: Optional[datet
     return None if row is None else _follow_up(row)
 
 
+@store_errors
 def next_follow_up(engine: Engine, person_id: int, after: datetime) -> Optional[FollowUp]:
     """The person's next follow-up still to be sent, due after `after` (what "I'll check in again" names)."""
     query = (
@@ -501,6 +520,7 @@ def next_follow_up(engine: Engine, person_id: int, after: datetime) -> Optional[
 # Check-ins
 
 
+@store_errors
 def record_check_in(
     engine: Engine,
     person_id: int,
@@ -533,6 +553,7 @@ def record_check_in(
         return int(result.inserted_primary_key[0])
 
 
+@store_errors
 def check_ins_of(engine: Engine, person_id: int) -> list[CheckIn]:
     """Oldest first."""
     query = select(check_ins).where(check_ins.c.person_id == person_id).order_by(check_ins.c.created_at, check_ins.c.id)
@@ -543,6 +564,7 @@ def check_ins_of(engine: Engine, person_id: int) -> list[CheckIn]:
 # Privacy: everything kept about a person, out or gone
 
 
+@store_errors
 def export_person(engine: Engine, channel: str, sender_id: str) -> dict[str, Any]:
     """Everything stored about the person as JSON-able data: their row, assessments, check-ins,
     follow-ups, and the escalations audited under their conversation (sender) id."""
@@ -556,6 +578,7 @@ def export_person(engine: Engine, channel: str, sender_id: str) -> dict[str, Any
     }
 
 
+@store_errors
 def delete_person(engine: Engine, channel: str, sender_id: str) -> dict[str, int]:
     """Deletes everything export_person returns, in one transaction; returns the rows deleted per table."""
     counts = {"check_ins": 0, "follow_ups": 0, "assessments": 0, "people": 0, "triage_escalations": 0}
@@ -574,6 +597,7 @@ def delete_person(engine: Engine, channel: str, sender_id: str) -> dict[str, int
     return counts
 
 
+@store_errors
 def count_follow_ups(engine: Engine, status: Optional[str] = None) -> int:
     """How many follow-ups there are (of a status): for health pages and tests."""
     query = select(func.count()).select_from(follow_ups)

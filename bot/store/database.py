@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 from bot.settings import var_dir
@@ -18,6 +20,23 @@ logger = logging.getLogger("poplit.store")
 
 class StoreUnavailable(RuntimeError):
     """The database could not be reached or written; callers keep the record elsewhere."""
+
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def store_errors(function: Function) -> Function:
+    """The store's functions raise StoreUnavailable, the one error callers handle, when the database
+    is down or refuses a statement (rather than whichever SQLAlchemy error it was)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except SQLAlchemyError as error:
+            raise StoreUnavailable(f"{function.__name__}: {error.__class__.__name__}") from error
+
+    return wrapper  # type: ignore[return-value]
 
 
 def database_url(env: Optional[Mapping[str, str]] = None) -> str:
@@ -73,6 +92,9 @@ def open_store(url: str) -> Engine:
     except SchemaAhead as error:
         # Migrations only add, so this code still finds what it uses (e.g. one release rolled back).
         logger.warning("%s; using it as it is", error)
+    except SQLAlchemyError as error:
+        engine.dispose()
+        raise StoreUnavailable(f"the store could not be opened: {error.__class__.__name__}") from error
     except BaseException:
         engine.dispose()
         raise

@@ -253,3 +253,10 @@ def test_a_city_that_nlu_reads_as_a_yes_answers_where_the_person_is() -> None:
     run(ActionCheckInsConsent(), make_tracker(user_message("/accept_check_ins", "accept_check_ins")))
     events, messages = run(ActionYesOrNo(), make_tracker(user_message("Leeds", "affirm"), slots={WHERE_ASKED: True}))
     assert "Europe/London" in messages[0]["text"] and slot_events(events)[WHERE_ASKED] is False
+
+
+def test_with_the_store_down_consent_says_so_and_the_conversation_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://poplit@127.0.0.1:1/nowhere")
+    events, messages = run(ActionCheckInsConsent(), make_tracker(user_message("/accept_check_ins", "accept_check_ins")))
+    assert [message.get("response") for message in messages] == ["utter_check_ins_unavailable"]
+    assert slot_events(events)["check_ins_offered"] is False

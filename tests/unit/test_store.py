@@ -82,3 +82,16 @@ def test_sqlite_stores_run_in_wal_mode_so_readers_do_not_wait_for_writers(tmp_pa
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
+def test_a_store_that_is_down_raises_store_unavailable_from_every_function(tmp_path: Path) -> None:
+    """Callers handle one error: an unreachable database, and one that goes away after opening."""
+    from bot.store import checkins
+
+    with pytest.raises(StoreUnavailable):
+        open_store("postgresql://poplit@127.0.0.1:1/nowhere")
+    engine = open_store(f"sqlite:///{tmp_path / 'gone.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE follow_ups"))
+    with pytest.raises(StoreUnavailable):
+        checkins.count_follow_ups(engine)
