@@ -70,8 +70,6 @@ class ChartsInput(InputChannel):
 
         @charts.route("/<filename:str>", methods=["GET"])
         async def chart(_: Request, filename: str) -> HTTPResponse:
-            from sqlalchemy.exc import SQLAlchemyError
-
             from bot.followups.chart import chart_secret
             from bot.followups.schedule import current_time
             from bot.store import StoreUnavailable, database_url, open_store
@@ -81,7 +79,7 @@ class ChartsInput(InputChannel):
 
             try:
                 reply = await asyncio.get_running_loop().run_in_executor(None, answer)
-            except (StoreUnavailable, SQLAlchemyError, OSError) as error:
+            except (StoreUnavailable, OSError) as error:
                 logger.warning("chart not served: %s", error.__class__.__name__)
                 reply = _error(503, "The chart is not available right now. Please try again later.")
             return response.raw(reply.body, status=reply.status, content_type=reply.content_type, headers=reply.headers)
