@@ -16,15 +16,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import latest_intent
 from bot import names
 from bot.check_in import CHECK_IN_SLOTS, MAX_TIMES_ASKED, NOT_SURE, read_answer, read_opening
+from bot.escalation import evidence_sentence
 from bot.followups.chart import person_chart_url
 from bot.followups.schedule import DEFAULT_SCHEDULE_DAYS, DEFAULT_TIMEZONE, current_time, due_times, next_daytime, zone
 from bot.followups.time_zones import read_time_zone, zone_label
 from bot.followups.trend import exercise_plan, not_improving, trend
+from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel, highest
 from bot.numbers import parse_duration
 from bot.profile import SymptomProfile
+from bot.settings import emergency_number
 from bot.store import StoreUnavailable, checkins, database_url, open_store
-from bot.triage import RULESET_VERSION
+from bot.triage import RULESET_VERSION, Assessment, assess
+from bot.triage.annotation import messages_findings
 
 logger = logging.getLogger(__name__)
 
@@ -402,10 +406,19 @@ class ActionFinishCheckIn(Action):
         baseline_at = baseline.created_at if baseline else None
         dispatcher.utter_message(text=trend(history, baseline_pain, baseline_at).sentence)
         previous_pain = next((reading.pain for reading in reversed(previous) if reading.pain is not None), baseline_pain)
-        dispatcher.utter_message(response=f"utter_plan_{exercise_plan(pain, change, previous_pain, exercises)}")
+        new_sign = _flagged_during_check_in(tracker)
+        plan = exercise_plan(pain, change, previous_pain, exercises, new_sign_to_check=new_sign is not None)
+        dispatcher.utter_message(response=f"utter_plan_{plan}")
         events: list[EventType] = [SlotSet("follow_up_id", None)]
-        if baseline_at is not None and not_improving(baseline_pain, baseline_at, history, at):
+        stalled = baseline_at is not None and not_improving(baseline_pain, baseline_at, history, at)
+        if new_sign is not None:
+            # Urgent and emergency signs interrupted the check-in (RedFlagPolicy); one to show a clinician
+            # within days is said here, in the person's words, whatever the pain score did.
+            advice = load_knowledge().level_message(new_sign.level, emergency_number())
+            dispatcher.utter_message(text=f"{evidence_sentence(new_sign)} {advice}".strip())
+        elif stalled:
             dispatcher.utter_message(response="utter_not_improving")
+        if stalled:
             level = highest(TriageLevel.SEE_CLINICIAN, tracker.get_slot(names.TRIAGE_LEVEL))
             flags = list(tracker.get_slot(names.RED_FLAGS) or [])
             events += [
@@ -421,6 +434,19 @@ class ActionFinishCheckIn(Action):
             dispatcher.utter_message(response="utter_offer_more_check_ins")
             events.append(SlotSet("check_ins_offered", True))
         return events
+
+
+def _flagged_during_check_in(tracker: Tracker) -> Optional[Assessment]:
+    """What the red-flag screening found (see a clinician or above) in the person's answers since the
+    check-in began, from the findings the NLU annotator attached to each message; None if nothing."""
+    answers: list[dict[str, Any]] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == "action_start_check_in":
+            break
+        if event.get("event") == "user":
+            answers.append(event.get("parse_data") or {})
+    found = assess(messages_findings(answers))
+    return found if found.level.rank >= TriageLevel.SEE_CLINICIAN.rank else None
 
 
 def _baseline_pain(assessment: Optional[checkins.Assessment]) -> Optional[int]:

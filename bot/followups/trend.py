@@ -148,14 +148,16 @@ def exercise_plan(
     change: Optional[str],
     previous_pain: Optional[int] = None,
     exercises_done: Optional[str] = None,
+    new_sign_to_check: bool = False,
 ) -> str:
     """progress, keep or step_back the exercises, by the pain-monitoring model: step back when pain is
     above 5/10 or building (the person says worse, or 2 points up since last time); progress when it is
-    within 5/10 and getting better and the exercises are being done; otherwise keep the level."""
+    within 5/10 and getting better and the exercises are being done, unless something new needs a
+    clinician's look first; otherwise keep the level."""
     if pain is not None and pain > ACCEPTABLE_EXERCISE_PAIN:
         return STEP_BACK
     if change == "worse" or (pain is not None and previous_pain is not None and meaningful_rise(previous_pain, pain)):
         return STEP_BACK
-    if change == "better" and exercises_done in (None, "yes", "some"):
+    if change == "better" and exercises_done in (None, "yes", "some") and not new_sign_to_check:
         return PROGRESS
     return KEEP

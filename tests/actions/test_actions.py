@@ -13,12 +13,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_question import ActionAnswerQuestion
 from actions.assess import ActionAssess
-from actions.check_ins import WHERE_ASKED, ActionCheckInsConsent, ActionNotUnderstood, ActionYesOrNo
+from actions.check_ins import WHERE_ASKED, ActionCheckInsConsent, ActionFinishCheckIn, ActionNotUnderstood, ActionYesOrNo
 from actions.greet import ActionGreet
 from actions.intake_form import ValidateSymptomIntakeForm
 from bot.followups.schedule import zone
 from bot.knowledge import load_knowledge
 from bot.store import checkins, database_url, open_store
+from bot.triage.annotation import triage_annotation
 
 DOMAIN: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
 BENIGN_ANSWERS = {
@@ -260,3 +261,27 @@ def test_with_the_store_down_consent_says_so_and_the_conversation_goes_on(monkey
     events, messages = run(ActionCheckInsConsent(), make_tracker(user_message("/accept_check_ins", "accept_check_ins")))
     assert [message.get("response") for message in messages] == ["utter_check_ins_unavailable"]
     assert slot_events(events)["check_ins_offered"] is False
+
+
+def test_a_new_sign_in_a_check_in_is_named_with_what_to_do_even_when_the_pain_is_better() -> None:
+    """Calf swelling is a see-a-clinician sign: said in the person's words, and no "make them harder"."""
+    engine = open_store(database_url())
+    person = checkins.get_or_create_person(engine, "rest", "tester")
+    checkins.record_assessment(engine, person.id, "self_care", [], "test", {"pain_score": 6}, [])
+    text = "my calf is swollen now"
+    latest = user_message(text, "inform", triage=triage_annotation(text))
+    slots = {"checkin_change": "better", "checkin_pain": "3", "checkin_exercises": "yes", "checkin_new": text}
+    _, messages = run(ActionFinishCheckIn(), make_tracker(latest, slots=slots))
+    said = " ".join(message.get("text") or "" for message in messages)
+    responses = [message.get("response") for message in messages]
+    assert '"calf is swollen"' in said and "doctor or physical therapist" in said, said
+    assert "utter_plan_progress" not in responses and "utter_plan_keep" in responses, responses
+
+    # Nothing new: the same answers progress the exercises.
+    _, messages = run(
+        ActionFinishCheckIn(),
+        make_tracker(
+            user_message("nothing new", "deny", triage=triage_annotation("nothing new")), slots={**slots, "checkin_new": "none"}
+        ),
+    )
+    assert "utter_plan_progress" in [message.get("response") for message in messages]
