@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,6 +21,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.pipeline import Lemmatizer
 from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from bot.spacy_pipeline import build_pipeline
 from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, NUMERIC_FINDINGS, FindingKind
@@ -51,6 +53,9 @@ CUE_KINDS = (
 )
 _MACRO = re.compile(r"<([A-Z_]+)>")
 _GAP = re.compile(r"^~(\d)$")
+
+Pattern = list[dict[str, Any]]  # one spaCy Matcher pattern
+AnchorKey = tuple[str, str]  # ("LEMMA" or "LOWER", a word)
 
 
 class LexiconError(ValueError):
@@ -177,7 +182,7 @@ def expand_macros(phrase: str, macros: Mapping[str, Sequence[str]], depth: int =
     return expanded
 
 
-def _token_choices(item: str, gap_stop_words: frozenset[str]) -> list[list[dict[str, Any]]]:
+def _token_choices(item: str, gap_stop_words: frozenset[str]) -> list[Pattern]:
     """The token patterns one item of a phrase can be (several when it mixes lemmas and exact forms)."""
     gap = _GAP.match(item)
     if gap:
@@ -205,7 +210,7 @@ def _token_choices(item: str, gap_stop_words: frozenset[str]) -> list[list[dict[
     return [[token] for token in tokens]
 
 
-def compile_phrase(phrase: str, gap_stop_words: frozenset[str]) -> list[list[dict[str, Any]]]:
+def compile_phrase(phrase: str, gap_stop_words: frozenset[str]) -> list[Pattern]:
     """One phrase of the lexicon's mini-language into spaCy Matcher token patterns.
 
     `a|b` matches the lemma of either word; `=a|b` the exact lower-case forms (a leading `=` makes
@@ -221,10 +226,57 @@ def compile_phrase(phrase: str, gap_stop_words: frozenset[str]) -> list[list[dic
     return patterns
 
 
+def _anchor_choices(pattern: Pattern) -> list[list[AnchorKey]]:
+    """For each token a match of the pattern cannot do without, the words that token accepts."""
+    choices = []
+    for token in pattern:
+        if token.get("OP") == "?":
+            continue
+        for attribute in ("LEMMA", "LOWER"):
+            accepted = token.get(attribute)
+            if isinstance(accepted, dict) and "IN" in accepted:
+                choices.append([(attribute, str(word)) for word in accepted["IN"]])
+    return choices
+
+
+class AnchoredMatcher:
+    """A spaCy Matcher split by anchor word, so a message runs only the patterns it could match.
+
+    One Matcher over all ~900 patterns tried every pattern at every token: 1.5-2 ms a message, the
+    largest part of red-flag screening and of /model/parse (py-spy, `make bench`). Each pattern has
+    a word it cannot match without (its rarest required token); a message runs the patterns of the
+    words it contains. A pattern is matched alone, so the union of the runs is the full Matcher's
+    result (tests/triage/test_pipeline.py compares the two).
+    """
+
+    def __init__(self, vocab: Vocab, labelled_patterns: Sequence[tuple[str, Sequence[Pattern]]]) -> None:
+        self._by_anchor: dict[AnchorKey, Matcher] = {}
+        everything = [(label, pattern) for label, patterns in labelled_patterns for pattern in patterns]
+        frequency: Counter[AnchorKey] = Counter(
+            key for _, pattern in everything for keys in _anchor_choices(pattern) for key in keys
+        )
+        for label, pattern in everything:
+            choices = _anchor_choices(pattern)
+            if not choices:
+                raise LexiconError(f"pattern {pattern!r} of {label} has no required word to anchor it")
+            rarest = min(choices, key=lambda keys: sum(frequency[key] for key in keys))
+            for key in rarest:
+                self._by_anchor.setdefault(key, Matcher(vocab)).add(label, [pattern])
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        present = {("LEMMA", token.lemma_) for token in doc} | {("LOWER", token.lower_) for token in doc}
+        matches: set[tuple[int, int, int]] = set()
+        for key in present:
+            matcher = self._by_anchor.get(key)
+            if matcher is not None:
+                matches.update(matcher(doc))
+        return sorted(matches, key=lambda match: (match[1], match[2], match[0]))
+
+
 @dataclass(frozen=True)
 class CompiledLexicon:
     lexicon: Lexicon
-    matcher: Matcher
+    matcher: AnchoredMatcher
 
 
 @lru_cache(maxsize=1)
@@ -232,18 +284,24 @@ def get_compiled_lexicon() -> CompiledLexicon:
     return compile_lexicon(load_lexicon())
 
 
-def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
-    nlp = get_nlp()
-    matcher = Matcher(nlp.vocab)
+def lexicon_patterns(lexicon: Lexicon) -> list[tuple[str, list[Pattern]]]:
+    """Every label ("F:finding", "C:cue kind", "I:ignored finding") with its Matcher patterns."""
     gap_stops = lexicon.gap_stops | lexicon.strong_breaks
     groups: list[tuple[str, Sequence[str]]] = [(f"F:{name}", phrases) for name, phrases in lexicon.findings.items()]
     groups += [(f"C:{kind}", phrases) for kind, phrases in lexicon.cues.items()]
     groups += [(f"I:{name}", phrases) for name, phrases in lexicon.ignore.items()]
+    labelled = []
     for label, phrases in groups:
-        patterns = []
-        for phrase in phrases:
-            for expanded in expand_macros(phrase, lexicon.macros):
-                patterns.extend(compile_phrase(expanded, gap_stops))
+        patterns = [
+            pattern
+            for phrase in phrases
+            for expanded in expand_macros(phrase, lexicon.macros)
+            for pattern in compile_phrase(expanded, gap_stops)
+        ]
         if patterns:
-            matcher.add(label, patterns)
-    return CompiledLexicon(lexicon=lexicon, matcher=matcher)
+            labelled.append((label, patterns))
+    return labelled
+
+
+def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
+    return CompiledLexicon(lexicon=lexicon, matcher=AnchoredMatcher(get_nlp().vocab, lexicon_patterns(lexicon)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,15 @@ from bot.triage import (
 )
 from bot.triage import numbers as triage_numbers
 from bot.triage.numbers import find_ages, parse_pain_score
-from bot.triage.pipeline import LexiconError, compile_phrase, get_nlp, load_lexicon
+from bot.triage.pipeline import (
+    LexiconError,
+    compile_phrase,
+    get_compiled_lexicon,
+    get_nlp,
+    lexicon_patterns,
+    load_lexicon,
+    make_doc,
+)
 from bot.triage.rules import RULES_PATH
 from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, INTAKE_FACTS, NUMERIC_FINDINGS
 
@@ -333,6 +342,36 @@ def test_phrase_mini_language() -> None:
 
 def test_pipeline_is_built_once() -> None:
     assert get_nlp() is get_nlp()
+
+
+def _corpus() -> list[str]:
+    """Every vignette turn and every NLU example: thousands of ways people write."""
+    from tests.triage.vignettes import VIGNETTES, load_cases
+
+    texts = [text for path in sorted(VIGNETTES.parent.glob("vignettes*.yml")) for case in load_cases(path) for text in case.texts]
+    for path in sorted(Path("data/nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text()).get("nlu", []):
+            for line in str(item.get("examples", "")).splitlines():
+                texts.append(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line.strip()[2:]))
+    return texts
+
+
+def test_the_anchored_matcher_finds_what_one_matcher_over_every_pattern_finds() -> None:
+    from spacy.matcher import Matcher
+
+    full = Matcher(get_nlp().vocab)
+    for label, patterns in lexicon_patterns(load_lexicon()):
+        full.add(label, patterns)
+    anchored = get_compiled_lexicon().matcher
+    texts = _corpus()
+    assert len(texts) > 1500
+    matched = 0
+    for text in texts:
+        doc = make_doc(text)
+        expected = sorted(set(full(doc)), key=lambda match: (match[1], match[2], match[0]))
+        assert anchored(doc) == expected, text
+        matched += bool(expected)
+    assert matched > 1000  # the comparison is not over texts where nothing matches
 
 
 # ---------------------------------------------------------------- rules and schema
