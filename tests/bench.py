@@ -151,7 +151,7 @@ def measure(server: RunningAssistant, turns: Sequence[str]) -> dict[str, float]:
     single = conversation_load(server, turns, 1, 10)
     ten = conversation_load(server, turns, 10, 3)
     twenty = conversation_load(server, turns, 20, 2)
-    parse = parse_latency(server, 100)
+    parse = parse_latency(server, 300)
     rss = server.rss_bytes()  # after the load: what the server holds once it has served
     return {
         "turn_p50_c1": statistics.median(single.samples),

@@ -5,18 +5,23 @@ answer for any other message. Most messages are descriptions and intake answers,
 TensorFlow call was about a quarter of the NLU's time per message (py-spy), so it is skipped unless
 the intent, or a runner-up close enough for DescriptionFirst to keep the question for later, is a
 retrieval intent. What it returns for a possible question is unchanged.
+
+It is loaded without tracing a training step, as DIET is (bot/nlu/eager_weights.py).
 """
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
+from rasa.utils.tensorflow.model_data import RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
 
 from bot.nlu.description_first import CLOSE_QUESTION_CONFIDENCE
+from bot.nlu.eager_weights import built_eagerly
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -34,3 +39,20 @@ class QuestionResponseSelector(ResponseSelector):
     def process(self, messages: List[Message]) -> List[Message]:
         super().process([message for message in messages if self.may_be_a_question(message)])
         return messages
+
+    @classmethod
+    def _load_model_class(
+        cls,
+        tf_model_file: Text,
+        model_data_example: RasaModelData,
+        label_data: RasaModelData,
+        entity_tag_specs: List[Any],
+        config: Dict[Text, Any],
+        finetune_mode: bool,
+    ) -> RasaModel:
+        def load(load_config: Dict[Text, Any]) -> RasaModel:
+            return super(QuestionResponseSelector, cls)._load_model_class(
+                tf_model_file, model_data_example, label_data, entity_tag_specs, load_config, finetune_mode
+            )
+
+        return built_eagerly(load, model_data_example, config, finetune_mode)
