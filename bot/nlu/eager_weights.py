@@ -13,7 +13,7 @@ tests/rasa/test_rasa_tooling.py checks that both loadings parse alike.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
@@ -23,32 +23,9 @@ from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
 
 
-def built_eagerly(
-    load: Callable[[Dict[Text, Any]], RasaModel], model_data_example: RasaModelData, config: Dict[Text, Any], finetune_mode: bool
-) -> RasaModel:
-    """Calls Rasa's `_load_model_class` (`load`) with its one-step fit run eagerly, then traces
-    prediction on the same example Rasa warms up with."""
-    if finetune_mode:
-        model: RasaModel = load(config)
-        return model
-    model = load({**config, RUN_EAGERLY: True})
-    model.run_eagerly = False
-    model.config[RUN_EAGERLY] = False
-    model.run_inference(
-        RasaModelData(
-            label_key=model_data_example.label_key,
-            data={name: features for name, features in model_data_example.items() if TEXT in name},
-        )
-    )
-    return model
-
-
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
-    is_trainable=True,
-)
-class EagerlyBuiltDIETClassifier(DIETClassifier):
-    """Rasa's DIETClassifier, loaded as described above; trained and run exactly as Rasa's."""
+class EagerWeightsOnLoad:
+    """Mixed into a DIETClassifier (or a subclass such as the ResponseSelector) before it: its model
+    is loaded as described above, and trained and run exactly as Rasa's."""
 
     @classmethod
     def _load_model_class(
@@ -61,8 +38,29 @@ class EagerlyBuiltDIETClassifier(DIETClassifier):
         finetune_mode: bool,
     ) -> RasaModel:
         def load(load_config: Dict[Text, Any]) -> RasaModel:
-            return super(EagerlyBuiltDIETClassifier, cls)._load_model_class(
+            model: RasaModel = super(EagerWeightsOnLoad, cls)._load_model_class(  # type: ignore[misc]
                 tf_model_file, model_data_example, label_data, entity_tag_specs, load_config, finetune_mode
             )
+            return model
 
-        return built_eagerly(load, model_data_example, config, finetune_mode)
+        if finetune_mode:  # fine-tuning goes on to train: Rasa's own graph-mode step
+            return load(config)
+        model = load({**config, RUN_EAGERLY: True})
+        model.run_eagerly = False
+        model.config[RUN_EAGERLY] = False
+        # The warm-up Rasa does, now in graph mode: the first message does not pay for the tracing.
+        model.run_inference(
+            RasaModelData(
+                label_key=model_data_example.label_key,
+                data={name: features for name, features in model_data_example.items() if TEXT in name},
+            )
+        )
+        return model
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR],
+    is_trainable=True,
+)
+class EagerlyBuiltDIETClassifier(EagerWeightsOnLoad, DIETClassifier):
+    """Rasa's DIETClassifier, loaded as described above."""

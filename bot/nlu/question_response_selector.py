@@ -11,21 +11,19 @@ It is loaded without tracing a training step, as DIET is (bot/nlu/eager_weights.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
-from rasa.utils.tensorflow.model_data import RasaModelData
-from rasa.utils.tensorflow.models import RasaModel
 
 from bot.nlu.description_first import CLOSE_QUESTION_CONFIDENCE
-from bot.nlu.eager_weights import built_eagerly
+from bot.nlu.eager_weights import EagerWeightsOnLoad
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class QuestionResponseSelector(ResponseSelector):
+class QuestionResponseSelector(EagerWeightsOnLoad, ResponseSelector):
     def may_be_a_question(self, message: Message) -> bool:
         intent = message.get(INTENT) or {}
         ranking = message.get(INTENT_RANKING_KEY) or []
@@ -39,20 +37,3 @@ class QuestionResponseSelector(ResponseSelector):
     def process(self, messages: List[Message]) -> List[Message]:
         super().process([message for message in messages if self.may_be_a_question(message)])
         return messages
-
-    @classmethod
-    def _load_model_class(
-        cls,
-        tf_model_file: Text,
-        model_data_example: RasaModelData,
-        label_data: RasaModelData,
-        entity_tag_specs: List[Any],
-        config: Dict[Text, Any],
-        finetune_mode: bool,
-    ) -> RasaModel:
-        def load(load_config: Dict[Text, Any]) -> RasaModel:
-            return super(QuestionResponseSelector, cls)._load_model_class(
-                tf_model_file, model_data_example, label_data, entity_tag_specs, load_config, finetune_mode
-            )
-
-        return built_eagerly(load, model_data_example, config, finetune_mode)

@@ -29,7 +29,7 @@ def test_models_built_eagerly_hold_the_trained_weights_and_predict_in_graph_mode
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(trained_model))
-    nodes = agent.processor.graph_runner._instantiated_nodes  # type: ignore[union-attr,attr-defined]
+    nodes = agent.processor.graph_runner._instantiated_nodes
     components = {type(node._component): node._component for node in nodes.values()}
     for component_type in (EagerlyBuiltDIETClassifier, QuestionResponseSelector):
         model = components[component_type].model
