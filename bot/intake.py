@@ -37,9 +37,11 @@ class Entity:
     text: str = ""
 
 
+# "not really sure", "not 100% sure", "not quite certain": the hedge leaves the meaning as it is.
+_NOT_SURE = r"not (?:really |quite |totally |entirely |completely |100% |that |too |so )?(?:sure|certain)"
 _DONT_KNOW = re.compile(
-    r"\b(not sure|unsure|don'?t know|dont know|do not know|no idea|dunno|idk|can'?t (?:say|tell|remember)|"
-    r"hard to say|no clue|not certain|couldn'?t (?:say|tell)|pass|can'?t (?:really )?pin it down|moves around|"
+    r"\b(" + _NOT_SURE + r"|unsure|don'?t know|dont know|do not know|no idea|dunno|idk|can'?t (?:say|tell|remember)|"
+    r"hard to say|no clue|couldn'?t (?:say|tell)|pass|can'?t (?:really )?pin it down|moves around|"
     r"hard to pin down|no clue)\b",
     re.I,
 )
@@ -57,7 +59,7 @@ _BARE_YES = re.compile(
 )
 # "not sure if it's swollen": the person does not know, which is an answer of its own.
 _UNSURE_ABOUT = re.compile(
-    r"\b(?:not sure|unsure|can'?t (?:really )?tell|don'?t know|do not know|no idea|hard to tell|couldn'?t say)\s+"
+    r"\b(?:" + _NOT_SURE + r"|unsure|can'?t (?:really )?tell|don'?t know|do not know|no idea|hard to tell|couldn'?t say)\s+"
     r"(?:if|whether|about)\b[^,.;!?]*$",
     re.I,
 )

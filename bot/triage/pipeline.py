@@ -242,21 +242,18 @@ def _anchor_choices(pattern: Pattern) -> list[list[AnchorKey]]:
 class AnchoredMatcher:
     """A spaCy Matcher split by anchor word, so a message runs only the patterns it could match.
 
-    One Matcher over all ~900 patterns tried every pattern at every token: 1.5-2 ms a message, the
-    largest part of red-flag screening and of /model/parse (py-spy, `make bench`). Each pattern has
-    a word it cannot match without (its rarest required token); a message runs the patterns of the
-    words it contains. A pattern is matched alone, so the union of the runs is the full Matcher's
-    result (tests/triage/test_pipeline.py compares the two).
+    One Matcher over all ~900 patterns tried every pattern at every token: about 2 ms a message, most
+    of red-flag screening (cProfile). Each pattern has a word it cannot match without (its rarest
+    required token); a message runs the patterns of the words it contains. A pattern is matched
+    alone, so the union of the runs is the full Matcher's result (tests/unit/test_triage.py compares
+    the two). Building it costs about 0.5 s more per process than one Matcher.
     """
 
     def __init__(self, vocab: Vocab, labelled_patterns: Sequence[tuple[str, Sequence[Pattern]]]) -> None:
         self._by_anchor: dict[AnchorKey, Matcher] = {}
-        everything = [(label, pattern) for label, patterns in labelled_patterns for pattern in patterns]
-        frequency: Counter[AnchorKey] = Counter(
-            key for _, pattern in everything for keys in _anchor_choices(pattern) for key in keys
-        )
-        for label, pattern in everything:
-            choices = _anchor_choices(pattern)
+        everything = [(label, pattern, _anchor_choices(pattern)) for label, patterns in labelled_patterns for pattern in patterns]
+        frequency: Counter[AnchorKey] = Counter(key for _, _, choices in everything for keys in choices for key in keys)
+        for label, pattern, choices in everything:
             if not choices:
                 raise LexiconError(f"pattern {pattern!r} of {label} has no required word to anchor it")
             rarest = min(choices, key=lambda keys: sum(frequency[key] for key in keys))

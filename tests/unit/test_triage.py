@@ -42,6 +42,7 @@ from bot.triage.pipeline import (
 )
 from bot.triage.rules import RULES_PATH
 from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, INTAKE_FACTS, NUMERIC_FINDINGS
+from tests.support.assistant import PROJECT_ROOT
 
 
 def names(text: str) -> set[str]:
@@ -349,7 +350,7 @@ def _corpus() -> list[str]:
     from tests.triage.vignettes import VIGNETTES, load_cases
 
     texts = [text for path in sorted(VIGNETTES.parent.glob("vignettes*.yml")) for case in load_cases(path) for text in case.texts]
-    for path in sorted(Path("data/nlu").glob("*.yml")):
+    for path in sorted((PROJECT_ROOT / "data" / "nlu").glob("*.yml")):
         for item in yaml.safe_load(path.read_text()).get("nlu", []):
             for line in str(item.get("examples", "")).splitlines():
                 texts.append(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line.strip()[2:]))
