@@ -14,7 +14,7 @@ in graph mode; `make bench` shows the start-up (its "of which Rasa" row).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Type
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
@@ -22,6 +22,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.utils.tensorflow.constants import RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
+
+from bot.nlu.training_f1 import DIETWithoutTrainingDecode
 
 
 class EagerWeightsOnLoad:
@@ -65,3 +67,7 @@ class EagerWeightsOnLoad:
 )
 class EagerlyBuiltDIETClassifier(EagerWeightsOnLoad, DIETClassifier):
     """Rasa's DIETClassifier, loaded as described above."""
+
+    @staticmethod
+    def model_class() -> Type[RasaModel]:
+        return DIETWithoutTrainingDecode
