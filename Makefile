@@ -42,10 +42,12 @@ $(SPACY_MODEL)/meta.json: $(VENV)/.installed bot/spacy_pipeline.py
 spacy: $(SPACY_MODEL)/meta.json
 
 # Trains only when config, domain or data changed since the last model (make compares times).
+# --skip-validation: `rasa data validate` checks the data in `make test` (and `make validate`); run
+# again here it cost about 20 s of every training. tests/support/training.py times the same command.
 $(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 	@mkdir -p models var
 	@start=$$(date +%s); \
-	  set -o pipefail; $(RASA) train --fixed-model-name poplit --out models 2>&1 \
+	  set -o pipefail; $(RASA) train --skip-validation --fixed-model-name poplit --out models 2>&1 \
 	    | { grep -vE "is ignored: it is neither|DeprecationWarning|declare_namespace|^  (import|declare|from jax)" || true; }; \
 	  echo "$$(( $$(date +%s) - start ))" > var/last-training-seconds; \
 	  echo "trained $(MODEL) in $$(cat var/last-training-seconds) s"
