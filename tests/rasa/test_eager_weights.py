@@ -3,8 +3,8 @@ trained weights and predict through a traced graph, as Rasa's own loading leaves
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,27 +12,22 @@ import tensorflow as tf
 
 from bot.nlu.eager_weights import EagerlyBuiltDIETClassifier
 from bot.nlu.question_response_selector import QuestionResponseSelector
+from tests.support.model_archive import extract_component_files
 
 pytestmark = pytest.mark.rasa
 
 
 def _checkpoint_tensors(archive: Path, component: str, scratch: Path) -> list[np.ndarray]:
-    with tarfile.open(archive) as model:
-        members = [member for member in model.getmembers() if f"/{component}.tf_model." in member.name]
-        model.extractall(scratch, members=members)
-    (index,) = scratch.glob(f"**/{component}.tf_model.index")
-    reader = tf.train.load_checkpoint(str(index.with_suffix("")))
+    folder = extract_component_files(archive, f"{component}.tf_model.", scratch)
+    reader = tf.train.load_checkpoint(str(folder / f"{component}.tf_model"))
     return [np.asarray(reader.get_tensor(name)) for name in reader.get_variable_to_shape_map() if "optimizer" not in name.lower()]
 
 
-def test_models_built_eagerly_hold_the_trained_weights_and_predict_in_graph_mode(trained_model: Path, tmp_path: Path) -> None:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(trained_model))
-    nodes = agent.processor.graph_runner._instantiated_nodes
-    components = {type(node._component): node._component for node in nodes.values()}
+def test_models_built_eagerly_hold_the_trained_weights_and_predict_in_graph_mode(
+    trained_model: Path, loaded_components: dict[type, Any], tmp_path: Path
+) -> None:
     for component_type in (EagerlyBuiltDIETClassifier, QuestionResponseSelector):
-        model = components[component_type].model
+        model = loaded_components[component_type].model
         assert model.run_eagerly is False
         assert model._tf_predict_step is not None  # traced at load, as Rasa's warm-up does
         saved = _checkpoint_tensors(trained_model, component_type.__name__, tmp_path / component_type.__name__)

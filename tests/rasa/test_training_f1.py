@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -11,28 +11,28 @@ import pytest
 
 from bot.nlu.eager_weights import EagerlyBuiltDIETClassifier
 from bot.nlu.training_f1 import DIETWithoutTrainingDecode
+from tests.support.model_archive import extract_component_files
 
 pytestmark = pytest.mark.rasa
 
 
-def test_the_entity_loss_is_rasas_and_only_the_progress_f1_is_read_differently(trained_model: Path, tmp_path: Path) -> None:
-    from rasa.core.agent import Agent
+def test_the_entity_loss_is_rasas_and_only_the_progress_f1_is_read_differently(
+    trained_model: Path, loaded_components: dict[type, Any], tmp_path: Path
+) -> None:
     from rasa.nlu.classifiers.diet_classifier import DIET
     from rasa.utils.tensorflow.data_generator import RasaDataGenerator
     from rasa.utils.tensorflow.feature_array import deserialize_nested_feature_arrays
     from rasa.utils.tensorflow.model_data import RasaModelData
 
-    agent = Agent.load(str(trained_model))
-    nodes = agent.processor.graph_runner._instantiated_nodes.values()
-    diet = next(node._component for node in nodes if isinstance(node._component, EagerlyBuiltDIETClassifier))
+    diet = loaded_components[EagerlyBuiltDIETClassifier]
     assert isinstance(diet.model, DIETWithoutTrainingDecode)
 
     # The one training example the model keeps, with its entity tags, as a batch.
     name = EagerlyBuiltDIETClassifier.__name__
-    with tarfile.open(trained_model) as archive:
-        archive.extractall(tmp_path, members=[m for m in archive.getmembers() if f"/{name}.data_example" in m.name])
-    (features,) = tmp_path.glob(f"**/{name}.data_example.st")
-    example = deserialize_nested_feature_arrays(str(features), str(features.with_name(f"{name}.data_example_metadata.json")))
+    folder = extract_component_files(trained_model, f"{name}.data_example", tmp_path)
+    example = deserialize_nested_feature_arrays(
+        str(folder / f"{name}.data_example.st"), str(folder / f"{name}.data_example_metadata.json")
+    )
     assert np.asarray(example["entities"]["entity"][0][0]).max() > 0  # it has entities to score
     batch = RasaDataGenerator.prepare_batch(RasaModelData(diet.label_key, diet.label_sub_key, data=example).data)
 
