@@ -1,9 +1,9 @@
 """DIET and the ResponseSelector loaded without tracing a training step they never take.
 
 To give a loaded model its variables, Rasa trains it for one step on one example and then reads the
-trained weights over them. In graph mode that step traces the whole training function: for DIET with
-entities, its CRF and their gradients. That was most of Rasa's start-up (py-spy of `rasa run`: about
-three quarters of its samples), and the starter bot, whose DIET has no entities, pays far less for it.
+trained weights over them. In graph mode that step traces the whole training function and its
+gradients. When Poplit's DIET still extracted entities (its CRF), that was most of Rasa's start-up
+(py-spy of `rasa run`: about three quarters of its samples); it is still a trace nobody uses.
 
 Here the one step runs eagerly (the variables it makes are overwritten by the trained weights, as
 before), and then the prediction function is traced as Rasa traces it, so the first message is not
@@ -14,7 +14,7 @@ in graph mode; `make bench` shows the start-up (its "of which Rasa" row).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Type
+from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.diet_classifier import DIETClassifier
@@ -22,8 +22,6 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.utils.tensorflow.constants import RUN_EAGERLY
 from rasa.utils.tensorflow.model_data import RasaModelData
 from rasa.utils.tensorflow.models import RasaModel
-
-from bot.nlu.training_f1 import DIETWithoutTrainingDecode
 
 
 class EagerWeightsOnLoad:
@@ -67,7 +65,3 @@ class EagerWeightsOnLoad:
 )
 class EagerlyBuiltDIETClassifier(EagerWeightsOnLoad, DIETClassifier):
     """Rasa's DIETClassifier, loaded as described above."""
-
-    @staticmethod
-    def model_class() -> Type[RasaModel]:
-        return DIETWithoutTrainingDecode

@@ -122,7 +122,7 @@ await step("the intake questions are answered to an assessment", async () => {
   const state = await slots();
   if (!state.assessment_done) throw new Error(`no assessment; slots ${JSON.stringify(state)}`);
   if (Number(state.pain_score) !== 6) throw new Error(`the assessment's pain score is ${state.pain_score}, not 6`);
-  await waitForText("at the back of your knee");
+  await waitForText("at the back of your right knee");
 });
 
 await step("the check-in offer comes with its choices, and 'Yes, in 2 days' is clicked", async () => {

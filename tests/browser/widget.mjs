@@ -71,7 +71,7 @@ await step("the intake is answered with buttons (one by keyboard) and typed word
   if (!state.assessment_done) throw new Error(`no assessment; slots ${JSON.stringify(state)}`);
   if (clicked < 2) throw new Error(`only ${clicked} buttons were clicked`);
   if (state.triage_level !== "self_care") throw new Error(`triage ${state.triage_level}`);
-  await waitForText("at the back of your knee");
+  await waitForText("at the back of your right knee");
   await page.screenshot({ path: join(out, "assessment.png"), fullPage: true });
 });
 
@@ -90,7 +90,7 @@ await step("a reload shows the conversation so far", async () => {
   await connected();
   if ((await sessionId()) !== id) throw new Error("the session id changed on reload");
   await waitForText("The back of my right knee has been aching");
-  await waitForText("at the back of your knee");
+  await waitForText("at the back of your right knee");
 });
 
 await step("a proactive message appears while the page is open", async () => {

@@ -124,7 +124,7 @@ def test_held_out_intent_macro_f1(evaluation: tuple[Path, dict], held_out: str, 
         if isinstance(row, dict) and "f1-score" in row and name not in ("macro avg", "weighted avg", "micro avg"):
             report(f"  {name:28s} f1={row['f1-score']:.2f} support={row['support']}")
     for label, file_name in (
-        ("entity", "EagerlyBuiltDIETClassifier_report.json"),
+        ("entity", "CRFEntityExtractor_report.json"),
         ("response-selection", "response_selection_report.json"),
     ):
         path = tmp_path / file_name
