@@ -90,7 +90,7 @@ test-unit: $(VENV)/.installed
 # Poplit next to Rasa's starter bot (built once into var/bench/starter); table in results/bench.json.
 # Trainings take /tmp/poplit-train.lock (others train on this 2-core machine): Poplit's model here when
 # it is stale, the starter bot's and BENCH_TRAIN=1's inside tests/bench.py, so do not run `make bench`
-# itself under flock. BENCH_TRAIN=1: time both trainings from an empty cache (~7 min more);
+# itself under flock. BENCH_TRAIN=1: time both trainings from an empty cache (~3-4 min more);
 # BENCH_ARGS="--compare results/bench-before.json": add Poplit's figures from an earlier run.
 bench: $(VENV)/.installed
 	@$(MAKE) --no-print-directory -q $(MODEL) || flock /tmp/poplit-train.lock $(MAKE) --no-print-directory $(MODEL)

@@ -8,7 +8,7 @@ is printed for both with the ratio Poplit / starter bot and, where there is one,
 whether it is met. The same table goes to results/bench.json; `--compare OLD.json` adds a column
 with Poplit's figures from an earlier run.
 
-Environment: BENCH_TRAIN=1 also trains both from an empty cache (about 2 + 5 minutes on 2 cores);
+Environment: BENCH_TRAIN=1 also trains both from an empty cache (about 1.5 + 2 minutes on 2 cores);
 without it the training row shows the last recorded figures.
 """
 
