@@ -294,17 +294,22 @@ class ActionStartCheckIn(Action):
         return "action_start_check_in"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        follow_up_id = tracker.get_slot("follow_up_id")
+        public_id = tracker.get_slot("follow_up_id")
         by_worker = latest_intent(tracker) == names.EXTERNAL_CHECK_IN
-        if by_worker and follow_up_id:
+        if by_worker and public_id:
             try:
-                if not checkins.mark_delivered(_store(), int(follow_up_id), _now()):
-                    logger.info("follow-up %s was already delivered; staying silent", follow_up_id)
+                follow_up = checkins.follow_up_for(_store(), str(public_id), _channel(tracker), tracker.sender_id)
+                if follow_up is None:
+                    # Not this person's follow-up (or none at all): nothing is marked, nothing is said.
+                    logger.warning("a check-in trigger named a follow-up this conversation does not own; ignored")
+                    return [SlotSet("follow_up_id", None)]
+                if not checkins.mark_delivered(_store(), follow_up.id, _now()):
+                    logger.info("follow-up %s was already delivered; staying silent", follow_up.id)
                     return []
-                checkins.cancel_superseded(_store(), int(follow_up_id))
-            except (StoreUnavailable, ValueError):
+                checkins.cancel_superseded(_store(), follow_up.id)
+            except StoreUnavailable:
                 # Not marked, so not said: the worker's lease runs out and it tries again later.
-                logger.warning("follow-up %s could not be marked delivered; not starting it now", follow_up_id)
+                logger.warning("a follow-up could not be marked delivered; not starting it now")
                 return []
         if not by_worker and not _has_record(tracker):
             # "been going on for ages" reads like a check-in, but there is nothing to check in on:
@@ -319,7 +324,7 @@ class ActionStartCheckIn(Action):
         return events + [FollowupAction(CHECK_IN_FORM)]
 
 
-def _answer_due_follow_up(tracker: Tracker) -> Optional[int]:
+def _answer_due_follow_up(tracker: Tracker) -> Optional[str]:
     """A person who comes back on their own answers the check-in that is due, if one is: it is marked
     delivered (so the worker does not send it as well) and the check-in is kept against it."""
     try:
@@ -328,7 +333,7 @@ def _answer_due_follow_up(tracker: Tracker) -> Optional[int]:
         due = checkins.latest_pending_follow_up(engine, person.id, _now()) if person is not None else None
         if due is not None and checkins.mark_delivered(engine, due.id, _now()):
             checkins.cancel_superseded(engine, due.id)
-            return due.id
+            return due.public_id
     except StoreUnavailable:
         logger.warning("the store is down: this check-in is not matched with a scheduled one")
     return None
@@ -386,11 +391,12 @@ class ActionFinishCheckIn(Action):
         change = answers["checkin_change"] if answers["checkin_change"] in ("better", "same", "worse") else None
         exercises = answers["checkin_exercises"] if answers["checkin_exercises"] in ("yes", "some", "no") else None
         new_signs = answers["checkin_new"] if answers["checkin_new"] not in (None, "none", NOT_SURE) else None
-        follow_up_id = int(tracker.get_slot("follow_up_id")) if str(tracker.get_slot("follow_up_id") or "").isdigit() else None
+        public_id = tracker.get_slot("follow_up_id")
         try:
             engine = _store()
             person = checkins.get_or_create_person(engine, _channel(tracker), tracker.sender_id, timezone=_timezone(tracker))
-            follow_up = checkins.get_follow_up(engine, follow_up_id) if follow_up_id is not None else None
+            follow_up = checkins.follow_up_for(engine, str(public_id), person.channel, person.sender_id) if public_id else None
+            follow_up_id = follow_up.id if follow_up is not None else None
             # A scheduled check-in counts at its due time (the worker's clock, which tests set forward).
             at = max(_now(), follow_up.due_at) if follow_up is not None else _now()
             previous = checkins.check_ins_of(engine, person.id)

@@ -37,6 +37,13 @@ def _serve(args: argparse.Namespace) -> int:
     return serve_main()
 
 
+def _actions(args: argparse.Namespace) -> int:
+    from bot.action_server import run
+
+    run(args.port)
+    return 0
+
+
 def _health(args: argparse.Namespace) -> int:
     from bot.serve import health_report
 
@@ -267,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run the action server and Rasa under a supervisor that restarts them (make run)"
     )
     serve_cmd.set_defaults(handler=_serve)
+    actions_cmd = commands.add_parser("actions", help="run the action server (make run starts it)")
+    actions_cmd.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
+    actions_cmd.set_defaults(handler=_actions)
     health_cmd = commands.add_parser("health", help="ask a running `make run` which parts are up")
     health_cmd.add_argument("--port", type=int, default=int(os.environ.get("HEALTH_PORT", "5056")))
     health_cmd.set_defaults(handler=_health)

@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
+from bot.settings import public_base_url
+
 ACTION_SERVER_URL = "http://127.0.0.1:5055/webhook"
 # Rasa's SQL tracker store that also writes each escalation to the audit table (bot/trackers).
 TRACKER_STORE_TYPE = "bot.trackers.audited_sql.AuditedSQLTrackerStore"
@@ -105,11 +107,9 @@ def allowed_origins(env: Mapping[str, str]) -> list[str]:
     return origins
 
 
-def public_origin(env: Mapping[str, str]) -> Optional[str]:
-    """The origin of PUBLIC_BASE_URL (the address people use behind a proxy), if set."""
-    url = env.get("PUBLIC_BASE_URL", "").strip()
-    if not url:
-        return None
+def public_origin(env: Mapping[str, str]) -> str:
+    """The origin people reach the server at: PUBLIC_BASE_URL's behind a proxy, else Rasa's own address."""
+    url = public_base_url(env)
     parsed = urlparse(url)
     origin = f"{parsed.scheme}://{parsed.netloc}"
     if not ORIGIN.match(origin):
@@ -120,11 +120,9 @@ def public_origin(env: Mapping[str, str]) -> Optional[str]:
 def credentials_config(env: Mapping[str, str], var_dir: Optional[Path] = None) -> dict[str, Any]:
     """credentials.yml (the channels always on) plus Slack and Telegram when their variables are set."""
     config: dict[str, Any] = yaml.safe_load(STATIC_CREDENTIALS.read_text())
-    # Behind a proxy the page's own origin is the public one, which the server cannot see in the
-    # request when the proxy rewrites Host: list it too.
-    origins = allowed_origins(env) + [origin for origin in [public_origin(env)] if origin]
-    if origins:
-        config[SOCKETIO_CHANNEL]["allowed_origins"] = origins
+    # The page's own origin is the public one (PUBLIC_BASE_URL, else Rasa's own address), never what a
+    # request's Host header claims; then the sites configured to embed it.
+    config[SOCKETIO_CHANNEL]["allowed_origins"] = [public_origin(env), *allowed_origins(env)]
     if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):
         config[SLACK_CHANNEL] = {
             "slack_token": env["SLACK_BOT_TOKEN"],

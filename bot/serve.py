@@ -69,7 +69,7 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
     log_dir = settings.var_dir / "log"
     actions = ServiceSpec(
         name="actions",
-        argv=[rasa_bin, "run", "actions", "--actions", "actions", "--port", str(settings.actions_port)],
+        argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "actions", "--port", str(settings.actions_port)],
         env={**base_env, "SANIC_HOST": "127.0.0.1"},
         log_file=log_dir / "actions.log",
         ready_url=f"http://127.0.0.1:{settings.actions_port}/health",

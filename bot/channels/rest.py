@@ -14,32 +14,37 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
-from sanic.exceptions import InvalidUsage, PayloadTooLarge
+from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot import names
+from bot.channels.door import BadInput, Refusal, door_of, id_problem, read_json, rest_conversation_id, text_problem
 from bot.followups.schedule import current_time
 from bot.store import StoreUnavailable, database_url, due_follow_up, open_store
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000
-MAX_SENDER_CHARS = 128
-
 
 def _payload(request: Request) -> Dict[str, Any]:
-    try:
-        payload = request.json
-    except Exception as error:  # Sanic raises its own error types for unparsable bodies
-        raise InvalidUsage('the body must be JSON: {"sender": "...", "message": "..."}') from error
+    # Usually read and checked by the door's middleware already (bot/channels/door.py).
+    if request.parsed_json is not None:
+        payload = request.parsed_json
+    else:
+        try:
+            payload = read_json(request.body or b"")
+        except BadInput as problem:
+            raise InvalidUsage(f'{problem}: send {{"sender": "...", "message": "..."}}', status_code=problem.status) from None
+        request.parsed_json = payload
     if not isinstance(payload, dict):
         raise InvalidUsage('the body must be a JSON object: {"sender": "...", "message": "..."}')
     return payload
 
 
 class ValidatedRestInput(RestInput):
-    """Same URL and replies as Rasa's REST channel (/webhooks/rest/webhook)."""
+    """Same URL and replies as Rasa's REST channel (/webhooks/rest/webhook). The caller's sender is
+    theirs to choose, so it names a conversation in REST's own namespace (`rest:<sender>`), and the
+    body's `input_channel` is ignored: REST callers are REST."""
 
     @classmethod
     def name(cls) -> Text:
@@ -47,19 +52,20 @@ class ValidatedRestInput(RestInput):
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = _payload(req).get("sender")
-        if not isinstance(sender, str) or not sender.strip():
-            raise InvalidUsage('"sender" is required: a non-empty string that identifies the conversation')
-        if len(sender) > MAX_SENDER_CHARS:
-            raise InvalidUsage(f'"sender" is longer than {MAX_SENDER_CHARS} characters')
+        problem = id_problem(sender, '"sender"')
+        if problem is not None:
+            raise InvalidUsage(f"{problem} (it identifies the conversation)", status_code=problem.status)
         return sender
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         message = _payload(req).get("message")
-        if not isinstance(message, str) or not message.strip():
-            raise InvalidUsage('"message" is required: a non-empty string')
-        if len(message) > MAX_MESSAGE_CHARS:
-            raise PayloadTooLarge(f'"message" is longer than {MAX_MESSAGE_CHARS} characters; please send it in parts')
+        problem = text_problem(message, '"message"')
+        if problem is not None:
+            raise InvalidUsage(str(problem), status_code=problem.status)
         return message
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        return self.name()
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
         metadata = _payload(request).get("metadata")
@@ -77,36 +83,50 @@ class ValidatedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
-            sender_id = await self._extract_sender(request)
+            sender = await self._extract_sender(request)
+            assert sender is not None  # _extract_sender refuses a request without one
+            conversation_id = rest_conversation_id(sender)
             text = self._extract_message(request)
-            input_channel = self._extract_input_channel(request)
             metadata = self.get_metadata(request)
+            agent = request.app.ctx.agent
+            message = UserMessage(text, None, conversation_id, input_channel=self.name(), metadata=metadata)
+            refusal = await door_of(request.app).admit(agent, message)
+            if refusal is not None:
+                return _refused(sender, refusal)
             if bool_arg(request, "stream", default=False):  # streamed replies: no check-in appended
                 return response.stream(
-                    self.stream_response(on_new_message, text, sender_id, input_channel, metadata),
+                    self.stream_response(on_new_message, message.text, conversation_id, self.name(), metadata),
                     content_type="text/event-stream",
                 )
             collector = CollectingOutputChannel()
+            message.output_channel = collector
             try:
-                await on_new_message(UserMessage(text, collector, sender_id, input_channel=input_channel, metadata=metadata))
-                if sender_id is not None:  # _extract_sender refuses a request without one
-                    await open_due_check_in(request.app.ctx.agent, sender_id, collector)
+                await on_new_message(message)
+                await open_due_check_in(agent, conversation_id, collector)
             except CancelledError:
                 logger.error("a REST message timed out")  # never the text: it may describe someone's knee
             except Exception:
                 logger.exception("a REST message failed")
-            return response.json(collector.messages)
+            # Replies name the sender as the caller knows it.
+            return response.json([{**reply, "recipient_id": sender} for reply in collector.messages])
 
         return webhook
 
 
-def _due_follow_up_id(sender_id: str) -> Optional[int]:
+def _refused(sender: str, refusal: Refusal) -> HTTPResponse:
+    """A refused message: its status, the error, and what the person is told (as a bot message)."""
+    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
+    messages = [{"recipient_id": sender, "text": refusal.reply}] if refusal.reply else []
+    return response.json({"error": refusal.error, "messages": messages}, status=refusal.status, headers=headers)
+
+
+def _due_follow_up_id(sender_id: str) -> Optional[str]:
     try:
         follow_up = due_follow_up(open_store(database_url()), ValidatedRestInput.name(), sender_id, current_time())
     except StoreUnavailable:
         logger.warning("the store is down: no check-in is opened on this message")
         return None
-    return None if follow_up is None else follow_up.id
+    return None if follow_up is None else follow_up.public_id
 
 
 def busy(tracker: DialogueStateTracker) -> bool:

@@ -19,7 +19,7 @@ within 3 s); this keeps that.
 from __future__ import annotations
 
 import asyncio
-import json
+import hashlib
 import logging
 import time
 import urllib.parse
@@ -33,6 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.door import BadInput, door_of, read_json
 from bot.channels.rendering import ALERT_LEVELS, SeenKeys, alert_heading, alert_level, bulleted
 from bot.runtime_config import SLACK_API_URL
 from bot.settings import emergency_number
@@ -206,8 +207,8 @@ class PoplitSlackBot(SlackBot):
 
 def _json_object(body: bytes) -> Optional[Dict[str, Any]]:
     try:
-        parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        parsed = read_json(body)
+    except BadInput:
         return None
     return parsed if isinstance(parsed, dict) else None
 
@@ -229,6 +230,21 @@ def _object(parent: Dict[str, Any], key: str) -> Dict[str, Any]:
 
 def _text(value: Any) -> Optional[str]:
     return value if isinstance(value, str) and value else None
+
+
+def chosen_value(action: Dict[str, Any]) -> Optional[str]:
+    """What a person chose in a button, menu or overflow menu (the value Poplit put there), or None for
+    anything else. Rasa's version indexes into the payload and raised on unusual ones."""
+    kind = action.get("type")
+    if kind == "button":
+        return _text(action.get("value"))
+    if kind in ("static_select", "external_select", "overflow"):
+        return _text(_object(action, "selected_option").get("value"))
+    if kind == "select":  # legacy interactive messages
+        options = action.get("selected_options")
+        first = options[0] if isinstance(options, list) and options else None
+        return _text(first.get("value")) if isinstance(first, dict) else None
+    return None
 
 
 class PoplitSlackInput(SlackInput):
@@ -295,9 +311,11 @@ class PoplitSlackInput(SlackInput):
         return slack_webhook
 
     def _first_delivery(self, request: Request, key: Optional[str]) -> bool:
-        """False for a delivery already handled (Slack retries when it saw no 200 in 3 s, or an error)."""
+        """False for a delivery already handled (Slack retries when it saw no 200 in 3 s, or an error).
+        Without an id to go by, a delivery is known by a digest of its body (a retry repeats it)."""
         retry = request.headers.get(self.retry_num_header or "x-slack-retry-num")
-        if key is None or self.seen_events.first_time(key):
+        key = key or "body:" + hashlib.sha256(request.body or b"").hexdigest()
+        if self.seen_events.first_time(key):
             if retry:
                 logger.info("Slack retry #%s of %s: not seen before, handling it", retry, key)
             return True
@@ -350,7 +368,7 @@ class PoplitSlackInput(SlackInput):
             self._in_background(client.chat_postMessage(channel=channel, thread_ts=thread, text=PRIVATE_CONVERSATION_NOTE))
             return response.text("")
         message = self._sanitize_user_message(text, [u for u in bot_users if isinstance(u, str)])
-        self._start(on_new_message, message, user, metadata, event_id)
+        self._start(request, on_new_message, message, user, metadata, event_id)
         return response.text("")
 
     def _handle_interaction(
@@ -362,12 +380,10 @@ class PoplitSlackInput(SlackInput):
         if not (isinstance(actions, list) and actions and isinstance(actions[0], dict) and isinstance(user, dict)):
             return response.text("An interaction needs `actions` and `user`.", status=HTTPStatus.BAD_REQUEST)
         user_id = _text(user.get("id"))
-        if user_id is None or not self._is_interactive_message(payload):
-            return response.text("Ignored: an interaction Poplit does not use.")
         action = actions[0]
-        value = self._get_interactive_response(action)
-        if not isinstance(value, str) or not value:
-            return response.text("Ignored: a link button or an empty choice.")
+        value = chosen_value(action)
+        if user_id is None or value is None:
+            return response.text("Ignored: an interaction Poplit does not use, a link button or an empty choice.")
         interaction_id = _text(payload.get("trigger_id")) or _text(action.get("action_ts"))
         if not self._first_delivery(request, f"interaction:{user_id}:{interaction_id}" if interaction_id else None):
             return response.text("Already handled.")
@@ -378,12 +394,13 @@ class PoplitSlackInput(SlackInput):
         )
         channel = _text(channel_info.get("id")) or _text(container.get("channel_id"))
         metadata = {"out_channel": channel, "thread_id": original.get("thread_ts", original.get("ts")), "users": [user_id]}
-        self._start(on_new_message, value, user_id, metadata, interaction_id)
+        self._start(request, on_new_message, value, user_id, metadata, interaction_id)
         self._mark_answered(channel, original, action)
         return response.text("")
 
     def _start(
         self,
+        request: Request,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         text: str,
         user: str,
@@ -400,7 +417,19 @@ class PoplitSlackInput(SlackInput):
             message_id=message_id,
             metadata=metadata,
         )
-        self._in_background(self._with_time_zone(on_new_message, message, user))
+        self._in_background(self._through_the_door(request.app, on_new_message, message, user))
+
+    async def _through_the_door(
+        self, app: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage, user: str
+    ) -> None:
+        """The door's checks (length, rate, typed intents); a refused message may get a kind reply."""
+        refusal = await door_of(app).admit(app.ctx.agent, message)
+        if refusal is None:
+            await self._with_time_zone(on_new_message, message, user)
+        elif refusal.reply:
+            await message.output_channel.send_text_message(message.sender_id, refusal.reply)
+        else:
+            logger.info("a Slack message was refused: %s", refusal.error)
 
     async def _with_time_zone(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage, user: str

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 import secrets
@@ -30,7 +29,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.door import BadInput, client_address, door_of, read_json
 from bot.channels.rendering import alert_heading, alert_level
+from bot.conversation_channel import person_channel
 from bot.knowledge import load_knowledge
 from bot.settings import emergency_number
 
@@ -39,8 +40,7 @@ logger = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).resolve().parent / "web"
 # The browser makes the session id (crypto.randomUUID); it is the only key to the conversation,
 # so anything short or odd is refused rather than trusted.
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{24,64}$")
-MAX_MESSAGE_CHARS = 2000
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{24,64}")
 MAX_HISTORY_MESSAGES = 200
 # The files the page may load: ours, and the two npm packages' browser builds (installed by `npm ci`).
 STATIC_FILES = {
@@ -133,11 +133,12 @@ class PoplitSocketIOInput(SocketIOInput):
         return PoplitSocketIOOutput(self.sio, self.bot_message_evt)
 
     def _origin_is_allowed(self, origin: Optional[str], environ: Dict[str, Any]) -> bool:
-        """The page's own origin (how the person reached this server), or one configured to embed it."""
+        """The public origin (PUBLIC_BASE_URL, else Rasa's own address) or one configured to embed the
+        page (POPLIT_ALLOWED_ORIGINS): never one built from the request's Host header, which the
+        caller writes (a DNS-rebinding page would send its own)."""
         if not origin:
             return True  # not a browser: no cross-site risk to guard against
-        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
-        return origin.rstrip("/") in (own, *self.allowed_origins)
+        return origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self._origin_is_allowed)
@@ -154,15 +155,22 @@ class PoplitSocketIOInput(SocketIOInput):
             session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
             if session_id is None:  # a first visit (as other Rasa Socket.IO clients send it): a new id
                 session_id = secrets.token_hex(16)
-            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+            if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
                 await sio.emit("session_error", {"error": "session_id must be 24-64 letters, digits, - or _"}, room=sid)
                 return
+            joined = await sio.get_session(sid, namespace=self.namespace)
+            if joined.get("session_id") not in (None, session_id):
+                # One socket, one conversation: another id needs a new connection.
+                await sio.emit("session_error", {"error": "this connection has a session already"}, room=sid)
+                return
+            joined["session_id"] = session_id
             await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
-            problem = _message_problem(data)
+            joined = (await sio.get_session(sid, namespace=self.namespace)).get("session_id")
+            problem = _message_problem(data, joined)
             if problem:
                 await sio.emit("message_error", {"error": problem}, room=sid)
                 return
@@ -170,25 +178,33 @@ class PoplitSocketIOInput(SocketIOInput):
             message = UserMessage(
                 data["message"],
                 PoplitSocketIOOutput(sio, self.bot_message_evt),
-                data["session_id"],
+                joined,
                 input_channel=self.name(),
                 metadata=metadata if isinstance(metadata, dict) else {},
             )
+            request = sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
+            door = door_of(request.app)
+            refusal = door.check_address(client_address(request)) or await door.admit(request.app.ctx.agent, message)
+            if refusal is not None:
+                await sio.emit("message_error", {"error": refusal.error, "status": refusal.status}, room=sid)
+                if refusal.reply:
+                    await message.output_channel.send_text_message(joined, refusal.reply)
+                return
             await on_new_message(message)
 
         return socketio_webhook
 
 
-def _message_problem(data: Any) -> Optional[str]:
+def _message_problem(data: Any, joined: Optional[str]) -> Optional[str]:
+    """What is wrong with a message event's shape (its text is the door's to check), or None."""
     if not isinstance(data, dict):
         return "a message must be an object with session_id and message"
-    if not isinstance(data.get("session_id"), str) or not SESSION_ID.match(data["session_id"]):
-        return "session_id must be 24-64 letters, digits, - or _ (send session_request first)"
-    text = data.get("message")
-    if not isinstance(text, str) or not text.strip():
-        return "message must be non-empty text"
-    if len(text) > MAX_MESSAGE_CHARS:
-        return f"message is longer than {MAX_MESSAGE_CHARS} characters; please send it in parts"
+    if joined is None:
+        return "send session_request first"
+    if data.get("session_id") != joined:
+        return "session_id is not the session this connection joined"
+    if not isinstance(data.get("message"), str):
+        return "message must be text"
     return None
 
 
@@ -235,16 +251,16 @@ class PageServingBlueprint(SocketBlueprint):
 
         async def history(request: Request) -> HTTPResponse:
             try:
-                payload = json.loads(request.body or b"null")
-            except ValueError:
+                payload = request.parsed_json if request.parsed_json is not None else read_json(request.body or b"null")
+            except BadInput:
                 payload = None
             session_id = payload.get("session_id") if isinstance(payload, dict) else None
-            if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+            if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
                 return response.json({"error": 'send {"session_id": "<the id this browser keeps>"}'}, status=400)
             tracker_store = request.app.ctx.agent.tracker_store
             tracker = await tracker_store.retrieve_full_tracker(session_id) if tracker_store else None
             # Only a web conversation: a Slack or Telegram user id is not a key to their history.
-            if tracker is None or tracker.get_latest_input_channel() != channel.name():
+            if tracker is None or person_channel(event.as_dict() for event in tracker.events) != channel.name():
                 return response.json({"messages": []}, headers={"Cache-Control": "no-store"})
             return response.json({"messages": history_messages(tracker.events)}, headers={"Cache-Control": "no-store"})
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import html
-import json
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,10 +25,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.exceptions import TelegramAPIError
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
-from sanic import Blueprint, response
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.door import BadInput, door_of, read_json
 from bot.channels.rendering import ALERT_LEVELS, SeenKeys, alert_heading, alert_level, bulleted
 from bot.runtime_config import TELEGRAM_API_URL
 from bot.settings import emergency_number
@@ -242,16 +242,21 @@ class PoplitTelegramInput(TelegramInput):
         return self._output
 
     async def receive(
-        self, secret_given: str, body: bytes, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        secret_given: str,
+        body: bytes,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        app: Optional[Sanic] = None,
     ) -> Tuple[int, Dict[str, Any]]:
-        """The webhook's answer (status, JSON) to one POST, after handing its message to Rasa."""
-        if not hmac.compare_digest(secret_given.encode(), self.secret_token.encode()):
+        """The webhook's answer (status, JSON) to one POST, after handing its message to Rasa (through
+        the app's door, bot/channels/door.py, when there is an app)."""
+        if not hmac.compare_digest(secret_given.encode("utf-8", "replace"), self.secret_token.encode()):
             return 403, {"error": f"missing or wrong {SECRET_HEADER}"}
         try:
-            update = json.loads(body)
-        except ValueError:
+            update = read_json(body, want_object=False)
+        except BadInput as problem:
             # Telegram always sends JSON, so this is a misconfigured caller: say so.
-            return 400, {"error": "the body must be a Telegram Update as JSON"}
+            return 400, {"error": f"the body must be a Telegram Update as JSON: {problem}"}
         # From here on every answer is 200: Telegram redelivers an update until it gets a 2xx, and an
         # update that cannot be read now will not become readable the next time.
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
@@ -260,7 +265,7 @@ class PoplitTelegramInput(TelegramInput):
         if not self.recent_updates.first_time(update["update_id"]):
             return 200, {"status": "duplicate"}
         try:
-            await self._handle(update, on_new_message)
+            await self._handle(update, on_new_message, app)
         except Exception:
             # Part of the turn may already be in the tracker or sent, so a redelivery could answer
             # twice; the person can simply write again.
@@ -314,7 +319,9 @@ class PoplitTelegramInput(TelegramInput):
         except TelegramAPIError as error:
             logger.info("could not mark the chosen button (%s); the conversation goes on", error)
 
-    async def _handle(self, update: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def _handle(
+        self, update: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]], app: Optional[Sanic] = None
+    ) -> None:
         incoming = self._read(update)
         if incoming is None:
             return
@@ -323,7 +330,14 @@ class PoplitTelegramInput(TelegramInput):
             await self._answer_callback(incoming.callback_query, notice, incoming.text)
         if not incoming.chat_id or not incoming.text:
             return
-        await on_new_message(UserMessage(incoming.text, self.get_output_channel(), incoming.chat_id, input_channel=self.name()))
+        message = UserMessage(incoming.text, self.get_output_channel(), incoming.chat_id, input_channel=self.name())
+        refusal = await door_of(app).admit(app.ctx.agent, message) if app is not None else None
+        if refusal is None:
+            await on_new_message(message)
+        elif refusal.reply:
+            await message.output_channel.send_text_message(incoming.chat_id, refusal.reply)
+        else:
+            logger.info("a Telegram message was refused: %s", refusal.error)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram_webhook = Blueprint("telegram_webhook", __name__)
@@ -337,7 +351,8 @@ class PoplitTelegramInput(TelegramInput):
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            status, answer = await self.receive(request.headers.get(SECRET_HEADER, ""), request.body or b"", on_new_message)
+            secret = request.headers.get(SECRET_HEADER, "")
+            status, answer = await self.receive(secret, request.body or b"", on_new_message, request.app)
             return response.json(answer, status=status)
 
         @telegram_webhook.listener("after_server_stop")

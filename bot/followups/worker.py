@@ -96,9 +96,9 @@ def trigger_url(settings: WorkerSettings, sender_id: str, channel: str) -> str:
     return f"{settings.rasa_url}/conversations/{quote(sender_id, safe='')}/trigger_intent?{query}"
 
 
-def trigger_check_in(settings: WorkerSettings, follow_up_id: int, sender_id: str, channel: str) -> None:
-    """Asks Rasa to start the check-in; DeliveryError unless it answers 2xx."""
-    body = json.dumps({"name": CHECK_IN_INTENT, "entities": {"follow_up_id": follow_up_id}}).encode()
+def trigger_check_in(settings: WorkerSettings, public_id: str, sender_id: str, channel: str) -> None:
+    """Asks Rasa to start the check-in (by the follow-up's public id); DeliveryError unless it answers 2xx."""
+    body = json.dumps({"name": CHECK_IN_INTENT, "entities": {"follow_up_id": public_id}}).encode()
     request = urllib.request.Request(
         trigger_url(settings, sender_id, channel), data=body, headers={"Content-Type": "application/json"}, method="POST"
     )
@@ -117,7 +117,7 @@ def trigger_check_in(settings: WorkerSettings, follow_up_id: int, sender_id: str
         raise DeliveryError(f"could not reach Rasa at {settings.rasa_url}: {reason}") from error
 
 
-Deliver = Callable[[WorkerSettings, int, str, str], None]
+Deliver = Callable[[WorkerSettings, str, str, str], None]
 
 
 @dataclass
@@ -150,7 +150,7 @@ def run_round(engine: Engine, settings: WorkerSettings, now: datetime, deliver: 
             report.failed += 1
             continue
         try:
-            deliver(settings, follow_up.id, follow_up.sender_id, follow_up.channel)
+            deliver(settings, follow_up.public_id or "", follow_up.sender_id, follow_up.channel)
         except DeliveryError as error:
             if follow_up.attempts >= settings.max_attempts:
                 reason = f"gave up after {follow_up.attempts} attempts: {error}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
@@ -87,6 +88,7 @@ class FollowUp:
     claimed_until: Optional[datetime]
     delivered_at: Optional[datetime]
     created_at: datetime
+    public_id: Optional[str]
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(asdict(self))
@@ -330,6 +332,7 @@ def schedule_follow_ups(engine: Engine, person_id: int, due_times: list[datetime
                     status="pending",
                     attempts=0,
                     created_at=now,
+                    public_id=secrets.token_urlsafe(16),
                 )
             )
             ids.append(int(result.inserted_primary_key[0]))
@@ -347,6 +350,17 @@ def cancel_follow_ups(engine: Engine, person_id: int) -> int:
 def get_follow_up(engine: Engine, follow_up_id: int) -> Optional[FollowUp]:
     with engine.connect() as connection:
         row = connection.execute(select(follow_ups).where(follow_ups.c.id == follow_up_id)).mappings().first()
+    return None if row is None else _follow_up(row)
+
+
+@store_errors
+def follow_up_for(engine: Engine, public_id: str, channel: str, sender_id: str) -> Optional[FollowUp]:
+    """The follow-up with this public id, only if it is this person's (their channel and sender id)."""
+    query = select(follow_ups).where(
+        follow_ups.c.public_id == public_id, follow_ups.c.channel == channel, follow_ups.c.sender_id == sender_id
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).mappings().first()
     return None if row is None else _follow_up(row)
 
 

@@ -109,6 +109,8 @@ follow_ups = Table(
     Column("claimed_until", UTCDateTime, nullable=True),
     Column("delivered_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # What the check-in trigger carries (random; the row id is a guessable sequence number).
+    Column("public_id", String(32), nullable=True, unique=True, index=True),
     # The worker's query: due rows of a status, oldest first.
     Index("ix_follow_ups_status_due_at", "status", "due_at"),
 )

@@ -10,12 +10,17 @@ to the fallback file (and the structured log) and the conversation carries on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from typing import Any, Iterator
+import os
+from typing import Any, Generator, Iterator
 
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SlotSet, UserUttered
+import rasa.shared.utils.cli
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.orm import Session
 
 from bot import names
 from bot.settings import var_dir
@@ -25,6 +30,20 @@ from bot.store.database import use_write_ahead_log
 logger = logging.getLogger(__name__)
 
 RECORD_SLOT = names.ESCALATION_RECORD
+# A session's events (a turn adds 10-20): past this a new session starts once no form is under way,
+# past 1.5 times this even in a form, so no conversation makes every turn slower without bound. The
+# earlier sessions stay stored (and exported); only the working tracker starts afresh.
+DEFAULT_MAX_SESSION_EVENTS = 1000
+
+
+def max_session_events() -> int:
+    return int(os.environ.get("POPLIT_MAX_SESSION_EVENTS") or DEFAULT_MAX_SESSION_EVENTS)
+
+
+def session_is_full(tracker: DialogueStateTracker, limit: int) -> bool:
+    """`tracker` holds the current session's events (Rasa's SQL store reads no earlier ones)."""
+    size = len(tracker.events)
+    return size >= limit * 3 // 2 or (size >= limit and not tracker.active_loop_name)
 
 
 def escalations_this_turn(tracker: DialogueStateTracker) -> Iterator[EscalationRecord]:
@@ -63,7 +82,36 @@ class AuditedSQLTrackerStore(SQLTrackerStore):
         # Each turn reads the conversation and writes it back: on SQLite, in WAL mode (bot.store).
         use_write_ahead_log(self.engine)
 
+    @contextlib.contextmanager
+    def session_scope(self) -> Generator[Session, None, None]:
+        """Rasa's, except that only a missing PostgreSQL schema ends the process. Rasa's took every
+        ValueError inside the scope for that, so one message whose id could not be encoded (a lone
+        surrogate) stopped the server; such an error now fails that message alone."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as missing:
+                rasa.shared.utils.cli.print_error_and_exit(
+                    f"Requested PostgreSQL schema '{missing}' was not found in the database. Create it, or "
+                    "unset POSTGRESQL_SCHEMA to use the default schema. Exiting."
+                )
+            yield session
+        finally:
+            session.close()
+
     async def save(self, tracker: DialogueStateTracker) -> None:
+        erased = await self._save_turn(tracker)
+        if not erased and session_is_full(tracker, max_session_events()):
+            logger.info("a conversation reached %d events in one session: a new session starts", len(tracker.events))
+            # As Rasa starts a session (action_session_start, SessionStarted, listen): the next turn
+            # reads from here on. Slots are not carried over (domain.yml), as after 12 quiet hours.
+            for event in (ActionExecuted(ACTION_SESSION_START_NAME), SessionStarted(), ActionExecuted(ACTION_LISTEN_NAME)):
+                tracker.update(event)
+            await super().save(tracker)
+
+    async def _save_turn(self, tracker: DialogueStateTracker) -> bool:
+        """Saves the turn; True when the person's erasure request deleted the conversation instead."""
         for record in escalations_this_turn(tracker):
             # In a worker thread: a slow audit database must not hold up other conversations.
             await asyncio.to_thread(write_escalation, record)
@@ -74,5 +122,6 @@ class AuditedSQLTrackerStore(SQLTrackerStore):
                 deleted = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == tracker.sender_id).delete()
                 session.commit()
             logger.info("a conversation's %d events were deleted at the person's request", deleted)
-            return
+            return True
         await super().save(tracker)
+        return False

@@ -106,7 +106,7 @@ class RunningAssistant:
             parent_pid = int(stat[1])
             if parent_pid != self.process.pid:
                 continue
-            name = "actions" if " run actions" in cmdline else "followups" if " followups run" in cmdline else "rasa"
+            name = "actions" if " bot actions" in cmdline else "followups" if " followups run" in cmdline else "rasa"
             rss_pages = int((proc / "statm").read_text().split()[1])
             sizes[name] = rss_pages * os.sysconf("SC_PAGE_SIZE")
         return sizes

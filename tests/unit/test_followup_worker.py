@@ -82,7 +82,11 @@ class RasaStandIn:
             return self.answer(request, 401, {"message": "bad token"})
         if self.fail:
             return self.answer(request, 500, {"message": "the model is still loading"})
-        follow_up_id = int(body["entities"]["follow_up_id"])
+        # As action_start_check_in: the public id names a follow-up only together with its person.
+        owned = checkins.follow_up_for(self.engine, body["entities"]["follow_up_id"], query["output_channel"], unquote(parts[2]))
+        if owned is None:
+            return self.answer(request, 200, {"tracker": {}, "messages": []})
+        follow_up_id = owned.id
         with self.lock:
             first = follow_up_id not in {trigger["follow_up_id"] for trigger in self.triggers}
             self.triggers.append(

@@ -43,7 +43,7 @@ def test_unsupported_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_channels_are_enabled_only_with_their_credentials(tmp_path: Path) -> None:
-    always_on = {"bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL, "bot.channels.charts.ChartsInput"}
+    always_on = {"bot.channels.door.DoorInput", "bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL, "bot.channels.charts.ChartsInput"}
     assert set(credentials_config({})) == always_on
     with_slack = credentials_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert with_slack[SLACK_CHANNEL]["slack_token"] == "xoxb-1"
@@ -60,8 +60,9 @@ def test_channels_are_enabled_only_with_their_credentials(tmp_path: Path) -> Non
 
 def test_allowed_origins_reach_the_socketio_channel() -> None:
     config = credentials_config({"POPLIT_ALLOWED_ORIGINS": "https://clinic.example/, https://b.example"})
-    assert config[SOCKETIO_CHANNEL]["allowed_origins"] == ["https://clinic.example", "https://b.example"]
-    behind_proxy = credentials_config({"PUBLIC_BASE_URL": "https://poplit.example.org/"})
+    own = "http://127.0.0.1:5005"  # Rasa's own address when PUBLIC_BASE_URL is not set
+    assert config[SOCKETIO_CHANNEL]["allowed_origins"] == [own, "https://clinic.example", "https://b.example"]
+    behind_proxy = credentials_config({"PUBLIC_BASE_URL": "https://poplit.example.org/", "RASA_PORT": "8080"})
     assert behind_proxy[SOCKETIO_CHANNEL]["allowed_origins"] == ["https://poplit.example.org"]
 
 
