@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import latest_intent
 from bot import names
 from bot.check_in import CHECK_IN_SLOTS, MAX_TIMES_ASKED, NOT_SURE, read_answer, read_opening
+from bot.conversation_channel import person_channel
 from bot.escalation import evidence_sentence
 from bot.followups.chart import person_chart_url
 from bot.followups.schedule import DEFAULT_SCHEDULE_DAYS, DEFAULT_TIMEZONE, current_time, due_times, next_daytime, zone
@@ -299,7 +300,9 @@ class ActionStartCheckIn(Action):
         if by_worker and public_id:
             try:
                 follow_up = checkins.follow_up_for(_store(), str(public_id), _channel(tracker), tracker.sender_id)
-                if follow_up is None:
+                # The person's own messages must be on the follow-up's channel too (a trigger names the
+                # channel it wants; the stored conversation says which one is the person's).
+                if follow_up is None or person_channel(tracker.events) not in (None, follow_up.channel):
                     # Not this person's follow-up (or none at all): nothing is marked, nothing is said.
                     logger.warning("a check-in trigger named a follow-up this conversation does not own; ignored")
                     return [SlotSet("follow_up_id", None)]

@@ -145,7 +145,7 @@ Poplit is running.
                      -H 'Content-Type: application/json' -d '{{"sender": "me", "message": "hi"}}'
   Socket.IO:       http://{host}:{port}/socket.io (events user_uttered / bot_uttered)
   HTTP API token:  from {runtime['token_source']}
-                   e.g. curl -s "http://{host}:{port}/conversations/me/tracker?token=$(cat {settings.var_dir}/rasa-auth-token)"
+                   e.g. curl -s "http://{host}:{port}/conversations/rest:me/tracker?token=$(cat {settings.var_dir}/rasa-auth-token)"
   Health:          http://127.0.0.1:{settings.health_port}/health ({parts})
   Check-ins:       the follow-up worker triggers due check-ins (health http://127.0.0.1:{settings.followups_port}/health)
   Tracker store:   {runtime['tracker_store']}; lock store: {runtime['lock_store']}

@@ -142,7 +142,9 @@ def text_problem(text: Any, what: str = "message") -> Optional[BadInput]:
     if _TEXT_CONTROLS.search(text):
         return BadInput(f"{what} holds control characters")
     if len(text) > MAX_TEXT_CHARS:
-        return BadInput(f"{what} is longer than {MAX_TEXT_CHARS} characters; please send it in parts", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        return BadInput(
+            f"{what} is longer than {MAX_TEXT_CHARS} characters; please send it in parts", HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+        )
     return None
 
 
@@ -193,7 +195,9 @@ class DoorSettings:
         defaults = cls()
         return cls(
             per_sender=Rate.parse(env["POPLIT_RATE_PER_SENDER"]) if env.get("POPLIT_RATE_PER_SENDER") else defaults.per_sender,
-            per_address=Rate.parse(env["POPLIT_RATE_PER_ADDRESS"]) if env.get("POPLIT_RATE_PER_ADDRESS") else defaults.per_address,
+            per_address=Rate.parse(env["POPLIT_RATE_PER_ADDRESS"])
+            if env.get("POPLIT_RATE_PER_ADDRESS")
+            else defaults.per_address,
         )
 
 
@@ -280,8 +284,12 @@ class Door:
         first = self.addresses.take(address or "?")
         if first is None:
             return None
-        return Refusal(HTTPStatus.TOO_MANY_REQUESTS, "too many requests from this address", SLOW_DOWN if first else None,
-                       self.addresses.retry_after())
+        return Refusal(
+            HTTPStatus.TOO_MANY_REQUESTS,
+            "too many requests from this address",
+            SLOW_DOWN if first else None,
+            self.addresses.retry_after(),
+        )
 
     def check_message(self, channel: str, sender: Any, text: Any) -> Optional[Refusal]:
         """Everything that needs no tracker: the id, the text and the sender's rate."""
@@ -294,23 +302,31 @@ class Door:
             return Refusal(problem.status, str(problem), reply)
         first = self.senders.take((channel, sender))
         if first is not None:
-            return Refusal(HTTPStatus.TOO_MANY_REQUESTS, "too many messages from this sender", SLOW_DOWN if first else None,
-                           self.senders.retry_after())
+            return Refusal(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                "too many messages from this sender",
+                SLOW_DOWN if first else None,
+                self.senders.retry_after(),
+            )
         return None
 
     async def admit(self, agent: Any, message: UserMessage) -> Optional[Refusal]:
-        """Checks a message before Rasa handles it; a typed intent that was not offered becomes words
-        (`message.text` is changed in place)."""
-        refusal = self.check_message(message.input_channel or "", message.sender_id, message.text)
-        if refusal is not None:
-            return refusal
+        """Checks a message before Rasa handles it: `check_message`, then `typed_intents`."""
+        return self.check_message(message.input_channel or "", message.sender_id, message.text) or await self.typed_intents(
+            agent, message
+        )
+
+    async def typed_intents(self, agent: Any, message: UserMessage) -> Optional[Refusal]:
+        """A message in Rasa's intent syntax counts only as a button of the assistant's last turn; any
+        other becomes words (`message.text` is changed in place)."""
         text = (message.text or "").strip()
-        if text.startswith(INTENT_PREFIX):
-            tracker = await agent.tracker_store.retrieve(message.sender_id) if agent is not None else None
-            if text not in offered_payloads(tracker.events if tracker is not None else []):
-                message.text = as_plain_text(text)
-                if not message.text:
-                    return Refusal(HTTPStatus.BAD_REQUEST, "message must be non-empty text")
+        if not text.startswith(INTENT_PREFIX):
+            return None
+        tracker = await agent.tracker_store.retrieve(message.sender_id) if agent is not None else None
+        if text not in offered_payloads(tracker.events if tracker is not None else []):
+            message.text = as_plain_text(text)
+            if not message.text:
+                return Refusal(HTTPStatus.BAD_REQUEST, "message must be non-empty text")
         return None
 
 
@@ -351,23 +367,24 @@ def check_request(request: Request, door: Optional[Door]) -> Optional[HTTPRespon
     """None to let the request through, else the answer: 413, 400 or 429."""
     path = request.path
     public = path.startswith(PUBLIC_PREFIXES) or path == PARSE_ROUTE
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
     if public and door is not None and not path.startswith(PLATFORM_PREFIXES):
         refusal = door.check_address(client_address(request))
         if refusal is not None:
             return _refused(refusal)
-    if request.method not in ("POST", "PUT", "PATCH") or not request.body:
-        return None
-    if public and len(request.body) > MAX_PUBLIC_BODY_BYTES:
+    body = request.body or b""
+    if public and len(body) > MAX_PUBLIC_BODY_BYTES:
         return _error(BadInput(f"the body is larger than {MAX_PUBLIC_BODY_BYTES} bytes", HTTPStatus.REQUEST_ENTITY_TOO_LARGE))
-    if path == PARSE_ROUTE or _looks_like_json(request):
+    if path == PARSE_ROUTE or (body and _looks_like_json(request)):
         try:
-            parsed = read_json(request.body, want_object=public)
+            parsed = read_json(body, want_object=public)
         except BadInput as problem:
             return _error(problem)
         if path == PARSE_ROUTE:
-            problem = text_problem(parsed.get("text"), "text")
-            if problem is not None:
-                return _error(problem)
+            text_refused = text_problem(parsed.get("text"), "text")
+            if text_refused is not None:
+                return _error(text_refused)
         # Sanic parses the body again on `request.json` unless it is already there.
         request.parsed_json = parsed
     return None

@@ -14,12 +14,11 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
-from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot import names
-from bot.channels.door import BadInput, Refusal, door_of, id_problem, read_json, rest_conversation_id, text_problem
+from bot.channels.door import BadInput, Refusal, door_of, read_json, rest_conversation_id
 from bot.followups.schedule import current_time
 from bot.store import StoreUnavailable, database_url, due_follow_up, open_store
 
@@ -28,50 +27,25 @@ logger = logging.getLogger(__name__)
 
 def _payload(request: Request) -> Dict[str, Any]:
     # Usually read and checked by the door's middleware already (bot/channels/door.py).
-    if request.parsed_json is not None:
-        payload = request.parsed_json
-    else:
-        try:
-            payload = read_json(request.body or b"")
-        except BadInput as problem:
-            raise InvalidUsage(f'{problem}: send {{"sender": "...", "message": "..."}}', status_code=problem.status) from None
-        request.parsed_json = payload
+    payload = request.parsed_json if request.parsed_json is not None else read_json(request.body or b"")
+    request.parsed_json = payload
     if not isinstance(payload, dict):
-        raise InvalidUsage('the body must be a JSON object: {"sender": "...", "message": "..."}')
+        raise BadInput('the body must be a JSON object: {"sender": "...", "message": "..."}')
     return payload
 
 
 class ValidatedRestInput(RestInput):
     """Same URL and replies as Rasa's REST channel (/webhooks/rest/webhook). The caller's sender is
     theirs to choose, so it names a conversation in REST's own namespace (`rest:<sender>`), and the
-    body's `input_channel` is ignored: REST callers are REST."""
+    body's `input_channel` is ignored: REST callers are REST. Every refusal is JSON with an `error`,
+    and with `messages` when the person is told something."""
 
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
-        sender = _payload(req).get("sender")
-        problem = id_problem(sender, '"sender"')
-        if problem is not None:
-            raise InvalidUsage(f"{problem} (it identifies the conversation)", status_code=problem.status)
-        return sender
-
-    def _extract_message(self, req: Request) -> Optional[Text]:
-        message = _payload(req).get("message")
-        problem = text_problem(message, '"message"')
-        if problem is not None:
-            raise InvalidUsage(str(problem), status_code=problem.status)
-        return message
-
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()
-
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        metadata = _payload(request).get("metadata")
-        if metadata is not None and not isinstance(metadata, dict):
-            raise InvalidUsage('"metadata" must be a JSON object when given')
-        return metadata
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """Rasa's two routes (/ and /webhook), with the due check-in opened after the person's message."""
@@ -83,14 +57,22 @@ class ValidatedRestInput(RestInput):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Union[ResponseStream, HTTPResponse]:
-            sender = await self._extract_sender(request)
-            assert sender is not None  # _extract_sender refuses a request without one
+            try:
+                payload = _payload(request)
+                metadata = payload.get("metadata")
+                if metadata is not None and not isinstance(metadata, dict):
+                    raise BadInput('"metadata" must be a JSON object when given')
+            except BadInput as problem:
+                return response.json({"error": str(problem)}, status=problem.status)
+            sender, text = payload.get("sender"), payload.get("message")
+            door = door_of(request.app)
+            refusal = door.check_message(self.name(), sender, text)
+            if refusal is not None or not isinstance(sender, str):  # check_message refuses a sender that is not text
+                return _refused(sender if isinstance(sender, str) else "", refusal or Refusal(400, "sender must be text"))
             conversation_id = rest_conversation_id(sender)
-            text = self._extract_message(request)
-            metadata = self.get_metadata(request)
             agent = request.app.ctx.agent
             message = UserMessage(text, None, conversation_id, input_channel=self.name(), metadata=metadata)
-            refusal = await door_of(request.app).admit(agent, message)
+            refusal = await door.typed_intents(agent, message)
             if refusal is not None:
                 return _refused(sender, refusal)
             if bool_arg(request, "stream", default=False):  # streamed replies: no check-in appended

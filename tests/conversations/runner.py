@@ -113,7 +113,7 @@ def _turn_events(tracker: dict[str, Any]) -> list[dict[str, Any]]:
 
 def observe(assistant: RunningAssistant, sender: str, text: str) -> TurnObservation:
     replies = assistant.say(sender, text)
-    tracker = assistant.tracker(sender)
+    tracker = assistant.rest_tracker(sender)
     events = _turn_events(tracker)
     bot_events = [event for event in events if event.get("event") == "bot"]
     return TurnObservation(

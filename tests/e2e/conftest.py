@@ -142,3 +142,23 @@ def postgres_assistant(
     }
     with running_assistant(tmp_path_factory.mktemp("var-postgres"), env=env) as running:
         yield running
+
+
+# The guarded assistant's limits, small enough for a test to reach (the shared ones are set out of reach).
+GUARDED_PER_SENDER = 10
+GUARDED_PER_ADDRESS = 30
+GUARDED_SESSION_EVENTS = 40
+
+
+@pytest.fixture(scope="session")
+def guarded_assistant(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    """An assistant with rate limits and a session cap a test can reach, behind one (pretend) proxy:
+    each test names its own client address in X-Forwarded-For, as a proxy would."""
+    env = {
+        "POPLIT_RATE_PER_SENDER": f"{GUARDED_PER_SENDER}/60",
+        "POPLIT_RATE_PER_ADDRESS": f"{GUARDED_PER_ADDRESS}/60",
+        "POPLIT_MAX_SESSION_EVENTS": str(GUARDED_SESSION_EVENTS),
+        "SANIC_PROXIES_COUNT": "1",
+    }
+    with running_assistant(tmp_path_factory.mktemp("var-guarded"), env=env) as running:
+        yield running

@@ -29,7 +29,7 @@ def run_intake(
     answers = {**ANSWERS, **(answers or {})}
     replies = [assistant.say(sender, opening)]
     for _ in range(max_turns):
-        slots = assistant.tracker(sender)["slots"]
+        slots = assistant.rest_tracker(sender)["slots"]
         if slots.get("assessment_done"):
             return replies
         requested = slots.get("requested_slot")

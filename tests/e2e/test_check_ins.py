@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.channels.door import rest_conversation_id
 from tests.e2e.conftest import MovableClock
 from tests.e2e.conversation import ANSWERS
 from tests.support.assistant import PROJECT_ROOT, RunningAssistant, free_port
@@ -29,16 +30,16 @@ pytestmark = pytest.mark.e2e
 OPENING = "the back of my right knee has ached for about three weeks, it came on gradually, about 6/10"
 
 
-def through_the_assessment(assistant: RunningAssistant, sender: str, say: Callable[[str], Any]) -> Any:
+def through_the_assessment(assistant: RunningAssistant, conversation_id: str, say: Callable[[str], Any]) -> Any:
     """The opening description, then each intake question answered, up to the assessment; what
     `say` returned for the last message."""
     said = say(OPENING)
     for _ in range(8):
-        slots = assistant.tracker(sender)["slots"]
+        slots = assistant.tracker(conversation_id)["slots"]
         if slots.get("assessment_done"):
             return said
         said = say(ANSWERS[slots["requested_slot"]])
-    raise AssertionError(f"no assessment for {sender}")
+    raise AssertionError(f"no assessment for {conversation_id}")
 
 
 def run_worker_once(assistant: RunningAssistant, now: datetime, rasa_url: Optional[str] = None) -> subprocess.CompletedProcess:
@@ -252,14 +253,15 @@ def test_a_telegram_check_in_is_pushed_to_the_chat_and_answered_with_taps(
 
 def test_delete_my_data_once_confirmed_removes_records_follow_ups_and_the_conversation(assistant: RunningAssistant) -> None:
     sender = "rest-delete-me"
-    through_the_assessment(assistant, sender, lambda text: assistant.say(sender, text))
+    conversation = rest_conversation_id(sender)
+    through_the_assessment(assistant, conversation, lambda text: assistant.say(sender, text))
     assistant.say(sender, "yes, check in on me in a week")
-    assert store_rows(assistant, "select consent from people where sender_id = ?", sender) == [("accepted",)]
+    assert store_rows(assistant, "select consent from people where sender_id = ?", conversation) == [("accepted",)]
 
     asked = " ".join(reply.get("text") or "" for reply in assistant.say(sender, "please delete everything you have about me"))
     assert "can't be undone" in asked
     assistant.say(sender, "no")  # not confirmed: nothing goes
-    assert store_rows(assistant, "select count(*) from people where sender_id = ?", sender) == [(1,)]
+    assert store_rows(assistant, "select count(*) from people where sender_id = ?", conversation) == [(1,)]
 
     assistant.say(sender, "delete my data")
     done = " ".join(reply.get("text") or "" for reply in assistant.say(sender, "yes"))
@@ -270,14 +272,14 @@ def test_delete_my_data_once_confirmed_removes_records_follow_ups_and_the_conver
             f"select count(*) from {table} where sender_id = ?"
             if table == "follow_ups"
             else "select count(*) from people where sender_id = ?",
-            sender,
+            conversation,
         ) == [(0,)]
     with sqlite3.connect(assistant.var_dir / "poplit-tracker.db") as connection:
-        events = connection.execute("select count(*) from events where sender_id = ?", (sender,)).fetchone()[0]
+        events = connection.execute("select count(*) from events where sender_id = ?", (conversation,)).fetchone()[0]
     assert events == 0
     # The next message starts a new conversation, with nothing of the old one.
     assistant.say(sender, "hi")
-    texts = [event.get("text") for event in assistant.tracker(sender)["events"] if event.get("event") == "user"]
+    texts = [event.get("text") for event in assistant.tracker(conversation)["events"] if event.get("event") == "user"]
     assert texts == ["hi"]
 
 
@@ -285,13 +287,14 @@ def test_a_rest_check_in_opens_on_the_persons_next_message(assistant: RunningAss
     """REST has no push: the worker leaves the follow-up pending, and the check-in opens in the reply
     to whatever the person next writes once it is due; it is answered once, not again."""
     sender = "rest-check-in-next-message"
-    through_the_assessment(assistant, sender, lambda text: assistant.say(sender, text))
+    conversation = rest_conversation_id(sender)
+    through_the_assessment(assistant, conversation, lambda text: assistant.say(sender, text))
     assistant.say(sender, "yes please, check in on me in 2 days")
     ((first_id, status),) = store_rows(
         assistant,
         "select f.id, f.status from follow_ups f join people p on p.id = f.person_id where p.sender_id = ? "
         "order by f.due_at limit 1",
-        sender,
+        conversation,
     )
     assert status == "pending"
     worker = run_worker_once(assistant, datetime.now(timezone.utc) + timedelta(days=3))
@@ -312,7 +315,7 @@ def test_a_rest_check_in_opens_on_the_persons_next_message(assistant: RunningAss
     rows = store_rows(
         assistant,
         "select c.pain, c.change, c.follow_up_id from check_ins c join people p on p.id = c.person_id where p.sender_id = ?",
-        sender,
+        conversation,
     )
     assert rows == [(4, "better", first_id)], rows
     # Answered: the next message does not open it again.
@@ -325,7 +328,8 @@ def test_a_due_check_in_waits_while_the_person_is_in_the_middle_of_something(
     """A REST check-in that fell due does not cut into a question awaiting a yes or no; it opens in
     the reply to the next message once that is settled."""
     sender = "rest-check-in-busy"
-    through_the_assessment(assistant, sender, lambda text: assistant.say(sender, text))
+    conversation = rest_conversation_id(sender)
+    through_the_assessment(assistant, conversation, lambda text: assistant.say(sender, text))
     assistant.say(sender, "yes, in 2 days")
     clock.set("+3d")
     asked = [reply.get("text") or "" for reply in assistant.say(sender, "please delete my data")]

@@ -22,6 +22,7 @@ import psycopg2
 import pytest
 import yaml
 
+from bot.channels.door import rest_conversation_id
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
@@ -68,6 +69,8 @@ def apology() -> str:
 
 
 def audit_rows(database_url: str, sender: str) -> int:
+    """The audit rows of a REST sender's conversation (REST ids live under rest:)."""
+    sender = rest_conversation_id(sender)
     with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute("select count(*) from triage_escalations where conversation_id = %s", (sender,))
         return int(cursor.fetchone()[0])
@@ -103,7 +106,7 @@ def test_hung_action_server_emergency_in_time_apology_then_carry_on(assistant: R
     time.sleep(0.5)
     replies, _ = timed_say(assistant, "hung", "hello again")
     assert replies and apology() not in replies, replies
-    tracker = assistant.tracker("hung")
+    tracker = assistant.rest_tracker("hung")
     assert tracker["slots"]["triage_level"] == "emergency"
     assert audit_rows(database_url, "hung") == 1
 
@@ -119,7 +122,7 @@ def test_hung_mid_intake_urgent_and_emergency_end_the_form_in_time(assistant: Ru
             TIMINGS.setdefault("hung", []).append(seconds)
             assert replies[0] == level_message(level), replies
             assert seconds < 2, seconds
-        tracker = assistant.tracker(sender)
+        tracker = assistant.rest_tracker(sender)
         assert not tracker["active_loop"].get("name") and tracker["slots"]["triage_level"] == level.value
         assert audit_rows(database_url, sender) == 1
 
@@ -132,7 +135,7 @@ def test_hung_mid_intake_the_question_is_asked_again_and_the_form_resumes(assist
     time.sleep(0.5)
     replies, _ = timed_say(assistant, "hung-form", "it came on gradually")
     assert DURATION_QUESTION in " ".join(replies), replies
-    assert assistant.tracker("hung-form")["slots"]["pain_onset"] == "gradual"
+    assert assistant.rest_tracker("hung-form")["slots"]["pain_onset"] == "gradual"
 
 
 def test_killed_mid_intake_back_within_seconds_emergency_works_in_the_gap(

@@ -20,7 +20,7 @@ REQUIRED_SHARE = 0.95
 def turn(assistant: RunningAssistant, sender: str, text: str) -> tuple[list[str], dict[str, Any]]:
     """The reply texts and the tracker afterwards."""
     replies = [reply.get("text") or "" for reply in assistant.say(sender, text)]
-    return replies, assistant.tracker(sender)
+    return replies, assistant.rest_tracker(sender)
 
 
 def asked(tracker: dict[str, Any]) -> list[str]:

@@ -41,16 +41,16 @@ def emergency_message() -> str:
 def test_emergency_as_the_first_message(assistant: RunningAssistant) -> None:
     replies = texts(assistant.say("first-emergency", EMERGENCY))
     assert replies[0] == emergency_message(), replies
-    slots = assistant.tracker("first-emergency")["slots"]
+    slots = assistant.rest_tracker("first-emergency")["slots"]
     assert slots["triage_level"] == "emergency" and "pe_signs" in slots["red_flags"]
 
 
 def test_emergency_mid_intake_stops_the_intake_on_the_same_turn(assistant: RunningAssistant) -> None:
     assistant.say("mid-intake", "the back of my knee has been aching for a while")
-    assert assistant.tracker("mid-intake")["active_loop"].get("name") == "symptom_intake_form"
+    assert assistant.rest_tracker("mid-intake")["active_loop"].get("name") == "symptom_intake_form"
     replies = texts(assistant.say("mid-intake", EMERGENCY))
     assert replies[0] == emergency_message(), replies
-    tracker = assistant.tracker("mid-intake")
+    tracker = assistant.rest_tracker("mid-intake")
     assert not tracker["active_loop"].get("name")
     assert tracker["slots"]["triage_level"] == "emergency"
 
@@ -67,13 +67,13 @@ def test_urgent_gets_same_day_care_and_the_level_never_drops(assistant: RunningA
     replies = texts(assistant.say("urgent-case", URGENT))
     assert replies[0] == load_knowledge().level_message(TriageLevel.URGENT, emergency_number()), replies
     assistant.say("urgent-case", "actually it feels a bit better now, no swelling")
-    assert assistant.tracker("urgent-case")["slots"]["triage_level"] == "urgent"
+    assert assistant.rest_tracker("urgent-case")["slots"]["triage_level"] == "urgent"
 
 
 def test_negated_and_other_people_do_not_escalate(assistant: RunningAssistant) -> None:
     for text in ("no swelling, it has never given way", "my dad had a clot in his calf once"):
         assistant.say("near-miss", text)
-    assert assistant.tracker("near-miss")["slots"]["triage_level"] in (None, "self_care")
+    assert assistant.rest_tracker("near-miss")["slots"]["triage_level"] in (None, "self_care")
 
 
 def test_escalations_and_conversation_are_written_to_postgres(assistant: RunningAssistant, database_url: str) -> None:
@@ -81,10 +81,10 @@ def test_escalations_and_conversation_are_written_to_postgres(assistant: Running
     with psycopg2.connect(database_url) as connection, connection.cursor() as cursor:
         cursor.execute(
             "select level, rule_ids, evidence, ruleset_version, engine_files from triage_escalations where conversation_id = %s",
-            ("audited",),
+            ("rest:audited",),
         )
         rows = cursor.fetchall()
-        cursor.execute("select count(*) from events where sender_id = %s", ("audited",))
+        cursor.execute("select count(*) from events where sender_id = %s", ("rest:audited",))
         tracker_rows = cursor.fetchone()[0]
     assert len(rows) == 1 and tracker_rows > 0
     level, rule_ids, evidence, version, engine_files = rows[0]

@@ -30,7 +30,7 @@ def test_greeting_carries_the_disclaimer_once(assistant: RunningAssistant) -> No
 def test_description_leads_through_intake_to_a_triaged_assessment(assistant: RunningAssistant) -> None:
     assistant.say("runner", "hi")
     replies = run_intake(assistant, "runner", "the back of my knee aches after running, about 4/10")
-    tracker = assistant.tracker("runner")
+    tracker = assistant.rest_tracker("runner")
     slots = tracker["slots"]
     assert slots["triage_level"] == "self_care"
     assert slots["red_flags"] == []
@@ -51,7 +51,7 @@ def test_description_leads_through_intake_to_a_triaged_assessment(assistant: Run
 def test_cannot_bear_weight_after_injury_escalates_mid_intake_without_exercises(assistant: RunningAssistant) -> None:
     assistant.say("faller", "I came off my bike yesterday and hurt the back of my knee")
     replies = texts(assistant.say("faller", "I can't put any weight on it"))
-    tracker = assistant.tracker("faller")
+    tracker = assistant.rest_tracker("faller")
     assert tracker["slots"]["triage_level"] == "urgent" and tracker["slots"]["red_flags"], tracker["slots"]
     assert not tracker["active_loop"].get("name")  # the intake stops on the same turn
     said = " ".join(replies)
@@ -61,10 +61,10 @@ def test_cannot_bear_weight_after_injury_escalates_mid_intake_without_exercises(
 
 def test_question_mid_intake_is_answered_and_the_intake_resumes(assistant: RunningAssistant) -> None:
     assistant.say("curious", "my calf has been tight and sore behind the knee")
-    before = assistant.tracker("curious")["slots"]["requested_slot"]
+    before = assistant.rest_tracker("curious")["slots"]["requested_slot"]
     replies = texts(assistant.say("curious", "what causes a lump behind the knee?"))
     assert len(replies) >= 2, replies
-    after = assistant.tracker("curious")
+    after = assistant.rest_tracker("curious")
     assert after["active_loop"].get("name") == "symptom_intake_form"
     assert after["slots"]["requested_slot"] == before
 
@@ -72,7 +72,7 @@ def test_question_mid_intake_is_answered_and_the_intake_resumes(assistant: Runni
 def test_stop_mid_intake_ends_the_questions(assistant: RunningAssistant) -> None:
     assistant.say("quitter", "my knee hurts at the back when I climb stairs")
     assistant.say("quitter", "stop asking me questions")
-    tracker = assistant.tracker("quitter")
+    tracker = assistant.rest_tracker("quitter")
     assert not tracker["active_loop"] or tracker["active_loop"].get("name") is None
 
 
@@ -80,7 +80,7 @@ def test_conversation_is_written_to_the_sqlite_tracker_store(assistant: RunningA
     assistant.say("stored", "hi")
     database = assistant.var_dir / "poplit-tracker.db"
     with sqlite3.connect(database) as connection:
-        rows = connection.execute("select count(*) from events where sender_id = 'stored'").fetchone()[0]
+        rows = connection.execute("select count(*) from events where sender_id = 'rest:stored'").fetchone()[0]
     assert rows > 0
 
 

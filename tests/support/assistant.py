@@ -14,7 +14,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
+from urllib.parse import quote
 
+from bot.channels.door import rest_conversation_id
 from tests.support.processes import stop
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +36,7 @@ class RunningAssistant:
     process: subprocess.Popen
     startup_seconds: float
     health_port: int = 0
+    actions_port: int = 0
 
     def health(self) -> dict[str, Any]:
         """The supervisor's report (bot/serve.py): which servers are up, their pids and restarts."""
@@ -75,8 +78,12 @@ class RunningAssistant:
     def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         return self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text})
 
-    def tracker(self, sender: str) -> dict[str, Any]:
-        return self.get_json(f"/conversations/{sender}/tracker")
+    def tracker(self, conversation_id: str) -> dict[str, Any]:
+        return self.get_json(f"/conversations/{quote(conversation_id, safe=':')}/tracker")
+
+    def rest_tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation of a REST sender (REST ids live in their own namespace, rest:<sender>)."""
+        return self.tracker(rest_conversation_id(sender))
 
     def settled(self, sender: str, turns: int, timeout: float = 30) -> dict[str, Any]:
         """The tracker once `turns` messages from `sender` have been answered in full. For channels
@@ -135,6 +142,9 @@ def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, ti
         "HEALTH_PORT": str(health_port),
         "FOLLOWUPS_PORT": str(followups_port),
         "RASA_AUTH_TOKEN": token,
+        # Tests talk from one address at machine speed; the rate limits have tests of their own.
+        "POPLIT_RATE_PER_SENDER": "100000/60",
+        "POPLIT_RATE_PER_ADDRESS": "1000000/60",
         **(env or {}),
     }
     started = time.monotonic()
@@ -167,6 +177,7 @@ def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, ti
         process=process,
         startup_seconds=time.monotonic() - started,
         health_port=health_port,
+        actions_port=actions_port,
     )
     try:
         yield assistant

@@ -32,7 +32,7 @@ def through_assistant(
         sender = f"vignette-{case.id}-{uuid.uuid4().hex[:6]}"
         for text in case.texts:
             assistant.say(sender, text)
-        slots = assistant.tracker(sender)["slots"]
+        slots = assistant.rest_tracker(sender)["slots"]
         return case.id, TriageLevel(slots.get("triage_level") or "self_care"), tuple(slots.get("red_flags") or ())
 
     with ThreadPoolExecutor(max_workers=4) as pool:

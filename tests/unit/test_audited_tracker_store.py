@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.escalation import escalation_for
@@ -75,3 +76,52 @@ def test_an_audit_database_that_is_down_sends_the_record_to_the_fallback_file(
     saved = [json.loads(line) for line in (tmp_path / "escalations-unsaved.jsonl").read_text().splitlines()]
     assert [record["conversation_id"] for record in saved] == ["offline-audit"]
     assert asyncio.run(store.retrieve("offline-audit")) is not None
+
+
+def _tracker_store(which: str, tmp_path: Path) -> AuditedSQLTrackerStore:
+    if which == "sqlite":
+        return AuditedSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    url = urlparse(fresh_postgres_database("poplit_unit_tracker"))
+    return AuditedSQLTrackerStore(
+        domain=DOMAIN, dialect="postgresql", host=url.hostname, port=url.port, db=url.path.lstrip("/"), username=url.username
+    )
+
+
+@pytest.mark.parametrize(
+    "which, sender",
+    [("sqlite", "\ud800"), ("postgresql", "\ud800"), ("postgresql", "nul\x00byte")],  # SQLite keeps a NUL
+)
+def test_a_conversation_id_the_database_cannot_take_fails_that_save_and_does_not_stop_the_process(
+    which: str, sender: str, tmp_path: Path
+) -> None:
+    """Rasa's session_scope took any ValueError for a missing PostgreSQL schema and exited the process
+    (SystemExit); the error now stays with the one message."""
+    store = _tracker_store(which, tmp_path)
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), UserUttered("hi")], DOMAIN.slots)
+    with pytest.raises(Exception) as failed:
+        asyncio.run(store.save(tracker))
+    assert not isinstance(failed.value, SystemExit)
+    asyncio.run(store.save(DialogueStateTracker.from_events("fine", [UserUttered("hi")], DOMAIN.slots)))
+    assert asyncio.run(store.retrieve("fine")) is not None
+
+
+def test_a_session_past_the_cap_is_followed_by_a_new_one_and_nothing_stored_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POPLIT_MAX_SESSION_EVENTS", "20")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    store = _tracker_store("sqlite", tmp_path)
+    tracker = DialogueStateTracker.from_events("long-talker", [ActionExecuted("action_listen")], DOMAIN.slots)
+    for turn in range(15):
+        tracker.update(UserUttered(f"message {turn}"))
+        tracker.update(ActionExecuted("utter_greet"))
+        tracker.update(ActionExecuted("action_listen"))
+        asyncio.run(store.save(tracker))
+        tracker = asyncio.run(store.retrieve("long-talker"))
+        assert tracker is not None and len(tracker.events) <= 22
+    everything = asyncio.run(store.retrieve_full_tracker("long-talker"))
+    assert everything is not None
+    assert [event.text for event in everything.events if isinstance(event, UserUttered)] == [
+        f"message {turn}" for turn in range(15)
+    ]
+    assert sum(isinstance(event, SessionStarted) for event in everything.events) >= 2

@@ -43,7 +43,12 @@ def test_unsupported_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_channels_are_enabled_only_with_their_credentials(tmp_path: Path) -> None:
-    always_on = {"bot.channels.door.DoorInput", "bot.channels.rest.ValidatedRestInput", SOCKETIO_CHANNEL, "bot.channels.charts.ChartsInput"}
+    always_on = {
+        "bot.channels.door.DoorInput",
+        "bot.channels.rest.ValidatedRestInput",
+        SOCKETIO_CHANNEL,
+        "bot.channels.charts.ChartsInput",
+    }
     assert set(credentials_config({})) == always_on
     with_slack = credentials_config({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"})
     assert with_slack[SLACK_CHANNEL]["slack_token"] == "xoxb-1"

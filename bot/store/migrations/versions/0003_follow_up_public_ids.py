@@ -26,9 +26,7 @@ def upgrade() -> None:
     connection = op.get_bind()
     follow_ups = sa.table("follow_ups", sa.column("id", sa.Integer), sa.column("public_id", sa.String))
     for (row_id,) in connection.execute(sa.select(follow_ups.c.id)).fetchall():
-        connection.execute(
-            follow_ups.update().where(follow_ups.c.id == row_id).values(public_id=secrets.token_urlsafe(16))
-        )
+        connection.execute(follow_ups.update().where(follow_ups.c.id == row_id).values(public_id=secrets.token_urlsafe(16)))
     op.create_index("ix_follow_ups_public_id", "follow_ups", ["public_id"], unique=True)
 
 
