@@ -24,7 +24,6 @@ import os
 import re
 import time
 import unicodedata
-import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -50,8 +49,6 @@ PARSE_ROUTE = "/model/parse"
 # Per-address limits apply where a browser or a script talks to us directly; Slack and Telegram send
 # every person's messages from their own few addresses, so they are limited per sender only.
 PLATFORM_PREFIXES = ("/webhooks/slack/", "/webhooks/telegram/")
-# A call from Rasa carries the whole conversation session; Rasa caps sessions (bot/trackers).
-ACTION_CALL_MAX_BYTES = 16 * 1024 * 1024
 REST_PREFIX = "rest:"
 INTENT_PREFIX = "/"
 
@@ -347,7 +344,7 @@ def client_address(request: Request) -> str:
     return request.remote_addr or request.ip or "?"
 
 
-def _error(problem: BadInput) -> HTTPResponse:
+def error_response(problem: BadInput) -> HTTPResponse:
     return response.json({"error": str(problem)}, status=problem.status)
 
 
@@ -375,16 +372,18 @@ def check_request(request: Request, door: Optional[Door]) -> Optional[HTTPRespon
             return _refused(refusal)
     body = request.body or b""
     if public and len(body) > MAX_PUBLIC_BODY_BYTES:
-        return _error(BadInput(f"the body is larger than {MAX_PUBLIC_BODY_BYTES} bytes", HTTPStatus.REQUEST_ENTITY_TOO_LARGE))
+        return error_response(
+            BadInput(f"the body is larger than {MAX_PUBLIC_BODY_BYTES} bytes", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        )
     if path == PARSE_ROUTE or (body and _looks_like_json(request)):
         try:
             parsed = read_json(body, want_object=public)
         except BadInput as problem:
-            return _error(problem)
+            return error_response(problem)
         if path == PARSE_ROUTE:
             text_refused = text_problem(parsed.get("text"), "text")
             if text_refused is not None:
-                return _error(text_refused)
+                return error_response(text_refused)
         # Sanic parses the body again on `request.json` unless it is already there.
         request.parsed_json = parsed
     return None
@@ -411,29 +410,3 @@ class DoorBlueprint(Blueprint):
 
         app.register_middleware(check, "request")
         super().register(app, options)
-
-
-def install_on_action_server(app: Sanic) -> None:
-    """The action server's webhook takes Rasa's calls only: a JSON object, checked like every body."""
-
-    async def check(request: Request) -> Optional[HTTPResponse]:
-        if request.method != "POST":
-            return None
-        if len(request.body or b"") > ACTION_CALL_MAX_BYTES:
-            return _error(BadInput("the body is too large", HTTPStatus.REQUEST_ENTITY_TOO_LARGE))
-        body = request.body or b""
-        try:
-            if request.headers.get("Content-Encoding") == "deflate":
-                # rasa_sdk inflates it itself afterwards; checked here first, inflated no larger than the cap.
-                inflater = zlib.decompressobj()
-                body = inflater.decompress(body, ACTION_CALL_MAX_BYTES)
-                if inflater.unconsumed_tail:
-                    raise BadInput("the body is too large", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-            request.parsed_json = read_json(body)
-        except zlib.error:
-            return _error(BadInput("the body is not valid deflate data"))
-        except BadInput as problem:
-            return _error(problem)
-        return None
-
-    app.register_middleware(check, "request")
