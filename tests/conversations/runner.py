@@ -224,10 +224,13 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", help="run only conversations whose id starts with this")
+    parser.add_argument(
+        "--dir", type=Path, default=CONVERSATIONS_DIR, help="the folder of conversation files (default: tests/conversations)"
+    )
     parser.add_argument("--url", help="use an assistant already running at this URL (e.g. http://127.0.0.1:5005)")
     parser.add_argument("--token", default="", help="its HTTP API token (with --url)")
     args = parser.parse_args()
-    conversations = [c for c in load_conversations() if not args.only or c.id.startswith(args.only)]
+    conversations = [c for c in load_conversations(args.dir) if not args.only or c.id.startswith(args.only)]
     if args.url:
         running = RunningAssistant(base_url=args.url, token=args.token, var_dir=Path("."), process=None, startup_seconds=0)  # type: ignore[arg-type]
         print("\n".join(report_lines(run_all(running, conversations))))
