@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from bot.channels.door import MAX_TEXT_CHARS
 from tests.e2e.conversation import ANSWERS
 from tests.support.assistant import PROJECT_ROOT, RunningAssistant, running_assistant
 from tests.support.processes import rasa_trainings_running, sampled, started_at, wait_for_trainings_to_end, watch_log
@@ -86,6 +87,7 @@ FIGURES = [
     Figure("throughput_c20", "throughput, 20 concurrent", "turns/s"),
     Figure("parse_p50", "/model/parse p50", "ms", Target("ratio at most", 1.3)),
     Figure("parse_p95", "/model/parse p95", "ms"),
+    Figure("parse_longest_p50", "/model/parse p50, the longest message taken (2,000 characters)", "ms"),
     Figure("rss_rasa", "RSS of the Rasa server after the load", "MiB", Target("ratio at most", 1.3)),
     Figure("rss_others", "RSS of the other servers (actions, follow-ups)", "MiB"),
     Figure("training", "training from an empty cache", "s", Target("at most", 180)),
@@ -136,11 +138,11 @@ def conversation_load(server: RunningAssistant, turns: Sequence[str], concurrent
     return Load(samples, time.perf_counter() - started)
 
 
-def parse_latency(server: RunningAssistant, count: int) -> list[float]:
+def parse_latency(server: RunningAssistant, count: int, text: str = PARSE_TEXT) -> list[float]:
     samples = []
     for _ in range(count):
         started = time.perf_counter()
-        server.post_json(f"/model/parse?token={server.token}", {"text": PARSE_TEXT})
+        server.post_json(f"/model/parse?token={server.token}", {"text": text})
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
@@ -152,6 +154,8 @@ def measure(server: RunningAssistant, turns: Sequence[str]) -> dict[str, float]:
     ten = conversation_load(server, turns, 10, 3)
     twenty = conversation_load(server, turns, 20, 2)
     parse = parse_latency(server, 300)
+    # What one message can cost at most: every door refuses longer ones (bot/channels/door.py).
+    longest = parse_latency(server, 20, (PARSE_TEXT + " ") * (MAX_TEXT_CHARS // (len(PARSE_TEXT) + 1)))
     rss = server.rss_bytes()  # after the load: what the server holds once it has served
     return {
         "turn_p50_c1": statistics.median(single.samples),
@@ -163,6 +167,7 @@ def measure(server: RunningAssistant, turns: Sequence[str]) -> dict[str, float]:
         "throughput_c20": twenty.turns_per_second,
         "parse_p50": statistics.median(parse),
         "parse_p95": percentile(parse, 0.95),
+        "parse_longest_p50": statistics.median(longest),
         "rss_rasa": rss.pop("rasa") / 2**20,
         # The starter bot has no other server: no figure rather than 0.
         **({"rss_others": sum(rss.values()) / 2**20} if rss else {}),
