@@ -6,8 +6,9 @@ import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
+from bot.triage.normalise import Normalised, normalise
 from bot.triage.numbers import find_ages, find_pain_scores
 from bot.triage.pipeline import CompiledLexicon, get_compiled_lexicon, make_doc
 from bot.triage.scope import DocScope, Status, TokenSpan
@@ -77,9 +78,12 @@ def _numeric_candidates(text: str, doc: Doc) -> list[_Candidate]:
 
 
 def extract_mentions(text: str) -> list[Mention]:
-    """Every finding the text mentions, each with its status (current, negated, hypothetical...)."""
+    """Every finding the text mentions, each with its status (current, negated, hypothetical...).
+    The text is read as normalised (bot/triage/normalise.py: text-speak, dropped g's, misspellings);
+    evidence, offsets and cues are the person's own characters."""
     compiled = get_compiled_lexicon()
-    doc = make_doc(text)
+    reading = normalise(text)
+    doc = make_doc(reading.text)
     cues: dict[str, list[TokenSpan]] = defaultdict(list)
     ignored: dict[str, list[TokenSpan]] = defaultdict(list)
     candidates: list[_Candidate] = []
@@ -96,7 +100,7 @@ def extract_mentions(text: str) -> list[Mention]:
     # three steps" is kept as "manage three steps", but its "n't" still belongs to the phrase.
     phrase_spans = [c.span for c in candidates if c.name not in INTAKE_FACTS]
     candidates = _drop_overridden(_keep_shortest_per_name(candidates), compiled)
-    candidates += _numeric_candidates(text, doc)
+    candidates += _numeric_candidates(reading.text, doc)
     for spans in cues.values():
         spans.sort()
 
@@ -107,20 +111,26 @@ def extract_mentions(text: str) -> list[Mention]:
     mentions: list[Mention] = []
     for candidate in sorted(candidates, key=lambda c: (c.span, c.name)):
         tokens = doc[candidate.span[0] : candidate.span[1]]
-        finding = Finding(
-            candidate.name, text[tokens.start_char : tokens.end_char], tokens.start_char, tokens.end_char, candidate.value
-        )
+        start, end = reading.to_original(tokens.start_char, tokens.end_char)
+        finding = Finding(candidate.name, text[start:end], start, end, candidate.value)
         verdict = scope.verdict(candidate.span, candidate.name)
-        cue_text = doc[verdict.cue[0] : verdict.cue[1]].text if verdict.cue else ""
+        cue_text = _as_written(reading, doc[verdict.cue[0] : verdict.cue[1]]) if verdict.cue else ""
         mentions.append(Mention(finding, verdict.status, cue_text))
         lasting = compiled.lexicon.lasting.get(candidate.name)
         ongoing = scope.ongoing(candidate.span) if lasting and verdict.status is Status.PAST else None
         if lasting and ongoing is not None:
             # "a knock a month ago, still aching": not a recent injury, but one whose trouble goes on.
             mentions.append(
-                Mention(dataclasses.replace(finding, name=lasting), Status.CURRENT, doc[ongoing[0] : ongoing[1]].text)
+                Mention(
+                    dataclasses.replace(finding, name=lasting), Status.CURRENT, _as_written(reading, doc[ongoing[0] : ongoing[1]])
+                )
             )
     return mentions
+
+
+def _as_written(reading: Normalised, span: Span) -> str:
+    start, end = reading.to_original(span.start_char, span.end_char)
+    return reading.original[start:end]
 
 
 def extract_findings(text: str) -> list[Finding]:

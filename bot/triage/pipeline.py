@@ -111,6 +111,11 @@ def _lemma_table() -> Any:
     return lemmatizer.lookups.get_table("lemma_lookup")
 
 
+def word_forms() -> Any:
+    """The English word forms spaCy's lookup lemmatiser knows (a table: `"clunks" in word_forms()`)."""
+    return _lemma_table()
+
+
 def lemma_of(word: str) -> str:
     lower = word.lower()
     return str(_lemma_table().get(lower, lower))
