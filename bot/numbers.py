@@ -68,10 +68,38 @@ _LEADING_SCORE = re.compile(
 )
 
 
+# A correction names the number meant: "oops, I meant 5 not 6", "6, no wait, 5", "not 6, 5", "make it 5".
+_MEANT = re.compile(
+    rf"\b(?:i\s+meant|meant|i\s+mean|make\s+(?:it|that)|no\s+wait|wait|actually|correction)\W+(?:(?:a|an|like|more\s+like)\s+)?{_NUMBER}\b",
+    re.I,
+)
+_NOT_THE_OTHER = re.compile(rf"\bnot\s+(?:a\s+)?{_NUMBER}\W+(?:(?:but|more\s+like|it'?s|its|a)\s+)*{_NUMBER}\b", re.I)
+# Two numbers joined as a range, in any of the ways people join them: "5-6", "five or six", "five,
+# maybe six", "4 to 5", "3/4", "5, possibly even 6". The higher one is kept.
+_RANGE_JOIN = r"(?:\s*[,/-]\s*|\s+)(?:(?:or|maybe|to|possibly|perhaps|probably|prob|even|sometimes|up\s+to|more\s+like|nearer|closer\s+to)\s+){0,3}"
+_NOT_AN_ARTICLE = r"(?!(?:a|an)\b)"
+_UNIT_AFTER = r"(?!\s*(?:days?|nights?|weeks?|wks?|months?|mths?|years?|yrs?|hours?|hrs?|mins?|minutes?|times?|%))"
+_RANGE = re.compile(rf"\b{_NOT_AN_ARTICLE}{_NUMBER}(?:-?ish)?{_RANGE_JOIN}{_NOT_AN_ARTICLE}{_NUMBER}\b{_UNIT_AFTER}", re.I)
+_OUT_OF_TEN = re.compile(r"\s*(?:/|out\s+of|outta)\s*(?:10|ten)\b", re.I)
+
+
+def _corrected_or_range(text: str) -> Optional[float]:
+    for pattern in (_MEANT, _NOT_THE_OTHER):
+        match = pattern.search(text)
+        if match:
+            return _to_number(match.groups()[-1])
+    match = _RANGE.search(_OUT_OF_TEN.sub("", text))
+    return max(_to_number(group) for group in match.groups()) if match else None
+
+
 def parse_pain_score(text: str) -> Optional[float]:
-    """The answer to "how bad is it, 0 to 10?": a score anywhere in the text (the triage engine's
-    parser), a bare answer ("maybe a six", "7-8", ranges give the higher end), or a number the
-    answer starts with before going on; None otherwise."""
+    """The answer to "how bad is it, 0 to 10?": the number a correction names ("I meant 5 not 6"),
+    a score anywhere in the text (the triage engine's parser), the higher end of a range in any form
+    ("five, maybe six", "7-8"), a bare answer ("maybe a six"), or a number the answer starts with
+    before going on; None otherwise."""
+    meant = _corrected_or_range(text)
+    if meant is not None and 0 <= meant <= 10:
+        return meant
     in_sentence = find_pain_score(text)
     if in_sentence is not None:
         return in_sentence

@@ -64,3 +64,27 @@ def test_durations_keep_the_persons_words(text: str, days: float | None, phrase:
 
 def test_no_duration() -> None:
     assert parse_duration("it hurts when I kneel") is None
+
+
+@pytest.mark.parametrize(
+    "answer, score",
+    [
+        ("five, maybe six", 6),
+        ("5, possibly even 6", 6),
+        ("a 6 maybe 7 on bad days", 7),
+        ("its 5 or 6 atm", 6),
+        ("7 or 8 out of 10", 8),
+        ("4 out of 10, maybe 5", 5),
+        ("oops, I meant 5 not 6", 5),
+        ("6, no wait, 5", 5),
+        ("not 6, 5", 5),
+        ("7/10", 7),
+    ],
+)
+def test_ranges_keep_the_higher_number_and_corrections_the_one_meant(answer: str, score: float) -> None:
+    assert parse_pain_score(answer) == score
+
+
+@pytest.mark.parametrize("answer", ["2 or 3 weeks", "4 to 5 days", "3 or 4 times a day"])
+def test_a_range_of_something_else_is_not_a_score(answer: str) -> None:
+    assert parse_pain_score(answer) is None
