@@ -98,7 +98,10 @@ def extract_mentions(text: str) -> list[Mention]:
     candidates = [c for c in candidates if not any(c.span[0] < i[1] and i[0] < c.span[1] for i in ignored.get(c.name, ()))]
     # Every reading of a red-flag phrase, also the longer ones dropped below: "can't even manage
     # three steps" is kept as "manage three steps", but its "n't" still belongs to the phrase.
-    phrase_spans = [c.span for c in candidates if c.name not in INTAKE_FACTS]
+    # Only phrases that carry a negation of their own ("can't put weight on it") hold on to it; in any
+    # other a negation in the gap denies the phrase ("my calf isn't swollen", "calf is not red").
+    self_negating = compiled.self_negating
+    phrase_spans = [c.span for c in candidates if c.name not in INTAKE_FACTS and c.name in self_negating]
     candidates = _drop_overridden(_keep_shortest_per_name(candidates), compiled)
     candidates += _numeric_candidates(reading.text, doc)
     for spans in cues.values():
@@ -107,7 +110,8 @@ def extract_mentions(text: str) -> list[Mention]:
     # Intake facts ("walking fine", "no particular injury") take no part in other findings' scope,
     # so reading them for the intake never changes a red flag.
     finding_spans = [c.span for c in candidates if c.name not in INTAKE_FACTS]
-    scope = DocScope(doc, compiled.lexicon, cues, finding_spans, phrase_spans + finding_spans)
+    holding = [c.span for c in candidates if c.name not in INTAKE_FACTS and c.name in self_negating]
+    scope = DocScope(doc, compiled.lexicon, cues, finding_spans, phrase_spans + holding, self_negating)
     mentions: list[Mention] = []
     for candidate in sorted(candidates, key=lambda c: (c.span, c.name)):
         tokens = doc[candidate.span[0] : candidate.span[1]]

@@ -279,11 +279,35 @@ class AnchoredMatcher:
 class CompiledLexicon:
     lexicon: Lexicon
     matcher: AnchoredMatcher
+    self_negating: frozenset[str] = frozenset()  # self_negating_findings(lexicon)
 
 
 @lru_cache(maxsize=1)
 def get_compiled_lexicon() -> CompiledLexicon:
     return compile_lexicon(load_lexicon())
+
+
+# Words that make a phrase a negation in itself ("can't put weight on it", "unable to bend it").
+_NEGATING_WORDS = frozenset(
+    {"not", "n't", "no", "never", "cannot", "cant", "can't", "unable", "without", "none", "nothing", "nor", "neither",
+     "wont", "wouldnt", "doesnt", "dont", "barely", "hardly"}
+)  # fmt: skip
+
+
+def self_negating_findings(lexicon: Lexicon) -> frozenset[str]:
+    """The findings some of whose phrases hold a negation word of their own."""
+    found = set()
+    for name, phrases in lexicon.findings.items():
+        words = {
+            word.lstrip("=").rstrip("?")
+            for phrase in phrases
+            for expanded in expand_macros(phrase, lexicon.macros)
+            for token in expanded.split()
+            for word in token.split("|")
+        }
+        if words & _NEGATING_WORDS:
+            found.add(name)
+    return frozenset(found)
 
 
 def lexicon_patterns(lexicon: Lexicon) -> list[tuple[str, list[Pattern]]]:
@@ -306,4 +330,8 @@ def lexicon_patterns(lexicon: Lexicon) -> list[tuple[str, list[Pattern]]]:
 
 
 def compile_lexicon(lexicon: Lexicon) -> CompiledLexicon:
-    return CompiledLexicon(lexicon=lexicon, matcher=AnchoredMatcher(get_nlp().vocab, lexicon_patterns(lexicon)))
+    return CompiledLexicon(
+        lexicon=lexicon,
+        matcher=AnchoredMatcher(get_nlp().vocab, lexicon_patterns(lexicon)),
+        self_negating=self_negating_findings(lexicon),
+    )

@@ -83,12 +83,16 @@ class DocScope:
         cues: Mapping[str, Sequence[TokenSpan]],
         finding_spans: Sequence[TokenSpan],
         phrase_spans: Sequence[TokenSpan] | None = None,
+        self_negating: frozenset[str] = frozenset(),
     ) -> None:
         """`finding_spans` are the red-flag mentions (not the intake facts): a bare "no" after one
         answers for it alone. `phrase_spans` (default: the same) are every reading of a red-flag
-        phrase, longer ones included: a negation inside one is part of the phrase."""
+        phrase, longer ones included: a negation inside one is part of the phrase. `self_negating`:
+        the findings whose own phrases hold a negation; in any other phrase a negation in its gap
+        denies it."""
         self.doc = doc
         self.lexicon = lexicon
+        self.self_negating = self_negating
         self.finding_spans = list(finding_spans)
         self._finding_starts = frozenset(span[0] for span in finding_spans)
         self.sentence_of = [0] * len(doc)
@@ -286,6 +290,10 @@ class DocScope:
         if name in INTAKE_FACTS:
             negations = negations + [cue for cue, holder in self.inner_negations if _overlaps(span, holder)]
         numeric = name in NUMERIC_FINDINGS
+        for cue in self.negations:
+            # In the gap of a phrase that has no negation of its own: "my calf isn't swollen".
+            if span[0] < cue[0] and cue[1] <= span[1] and not numeric and name not in self.self_negating:
+                return cue
         for cue in negations:
             if cue[1] <= span[0] and self.negation_clause[cue[0]] == clause and span[0] - cue[1] <= NEGATION_WINDOW:
                 if numeric and not self._about_number(cue, span):

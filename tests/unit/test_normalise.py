@@ -86,3 +86,21 @@ def test_the_table_is_checked_when_it_is_loaded(tmp_path: Path) -> None:
         load_text_speak(bad)
     with pytest.raises(ValidationError):
         TextSpeak(expansions={}, between_words={}, keep=[], extra=1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my calf isn't swollen or red",
+        "calf isnt red swollen or warm",
+        "the calf is not swollen, red or hot",
+        "no redness, swelling or heat in the calf",
+    ],
+)
+def test_a_negated_list_denies_every_item_also_inside_a_phrase(text: str) -> None:
+    """A negation in the gap of a phrase that has none of its own ("calf [isn't] swollen") denies it;
+    one that is the phrase's own ("can't put weight on it") does not."""
+    assessment = screen(text)
+    assert assessment.level is TriageLevel.SELF_CARE, assessment
+    assert screen("I can't put any weight on it").level is TriageLevel.URGENT
+    assert screen("my calf is swollen, not red").level is TriageLevel.SEE_CLINICIAN
