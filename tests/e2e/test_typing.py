@@ -1,0 +1,59 @@
+"""Messages typed as people type on a phone, through REST (issue 19's examples): misspellings,
+capitals, text-speak and a red flag buried in a long message reach the same level as the tidy
+wording; a calm message with misspelled negations is not over-triaged. The reading behind it is
+bot/triage/normalise.py."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from bot.levels import TriageLevel
+from bot.settings import emergency_number
+from tests.support.assistant import RunningAssistant
+
+pytestmark = pytest.mark.e2e
+
+
+def level_message(level: TriageLevel) -> str:
+    return load_knowledge().level_message(level, emergency_number())
+
+
+def conversation(assistant: RunningAssistant, *messages: str) -> tuple[list[list[str]], dict]:
+    sender = "typed-" + secrets.token_hex(4)
+    replies = [[reply.get("text") or "" for reply in assistant.say(sender, message)] for message in messages]
+    return replies, assistant.rest_tracker(sender)["slots"]
+
+
+def test_a_possible_clot_with_typos_is_urgent_then_an_emergency_on_the_breathless_turn(assistant: RunningAssistant) -> None:
+    replies, slots = conversation(
+        assistant,
+        "my calf behind the knee is swolen and red and hot since my flight yesterday",
+        "and now im kinda short of breth",
+    )
+    assert level_message(TriageLevel.URGENT) in replies[0], replies[0]
+    assert replies[1][0] == level_message(TriageLevel.EMERGENCY), replies[1]
+    assert slots["triage_level"] == "emergency" and "pe_signs" in slots["red_flags"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "chest pian and my calf is swollen",
+        "MY CALF IS SWOLEN AND I CANT BREATH PROPERLY",
+        "so i was at the shops w my mum n we were chattin about her hip n then i noticed my foot is cold n pale "
+        "n i cant rly feel my toes, anyway what exercises shud i do for the back of my knee",
+    ],
+)
+def test_an_emergency_typed_on_a_phone_gets_the_emergency_message_at_once(assistant: RunningAssistant, message: str) -> None:
+    replies, slots = conversation(assistant, message)
+    assert replies[0][0] == level_message(TriageLevel.EMERGENCY), replies
+    assert slots["triage_level"] == "emergency"
+
+
+def test_misspelled_negations_are_still_negations(assistant: RunningAssistant) -> None:
+    _, slots = conversation(assistant, "the back of my knee aches after running", "no sweling, it dosnt lock or giv way")
+    assert slots["triage_level"] in (None, "self_care"), slots
+    assert not {"catching_locking", "giving_way"} & set(slots.get("red_flags") or [])
