@@ -44,6 +44,7 @@ FINDINGS: Mapping[str, FindingKind] = {
     "cannot_bend": _S,
     "cannot_straighten": _S,
     "severe_pain": _I,
+    "pain_out_of_proportion": _I,
     "pain_score": _I,
     "not_improving": _S,
     "night_pain": _S,
@@ -72,6 +73,7 @@ FINDINGS: Mapping[str, FindingKind] = {
     "racing_heart": _S,
     # what happened
     "recent_injury": _E,
+    "crush_injury": _E,
     "ligament_injury": _E,
     "recent_surgery": _E,
     "recent_injection": _E,
