@@ -126,7 +126,7 @@ class Normaliser:
             return self.table.expansions[lower]
         if between_words and lower in self.table.between_words:
             return self.table.between_words[lower]
-        if lower in self.ours or lower in self.forms or "'" in lower or any(char.isdigit() for char in lower) or len(lower) < 4:
+        if lower in self.ours or lower in self.forms or "'" in lower or any(char.isdigit() for char in lower) or len(lower) < 3:
             return None
         if lower.endswith("in") and (lower + "g" in self.ours or lower + "g" in self.counts):
             return lower + "g"
@@ -145,10 +145,13 @@ class Normaliser:
         the lexicon's (the readers look for no other words, so no other word is worth the risk of a
         wrong guess); then the likeliest kind of slip (two letters swapped, then a letter left out,
         then one too many, then one wrong); one of those, or one clearly more frequent than the
-        others."""
+        others. Words of three letters are read only as a lexicon word with one letter left out."""
         reach = 1 if len(lower) < 8 else 2
         nearest = self.spelling.lookup(lower, Verbosity.CLOSEST, max_edit_distance=reach)
         candidates = [s for s in nearest if s.term[0] == lower[0] and s.term in self.clinical]
+        if len(lower) == 3:
+            # Three letters are read only as a lexicon word with one letter left out ("bak", "caf").
+            return _clear_choice([s for s in candidates if _left_out(lower, s.term)])
         for slip in (_swapped, _left_out, _one_too_many):
             likeliest = [s for s in candidates if slip(lower, s.term)]
             if likeliest:
