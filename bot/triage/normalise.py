@@ -111,12 +111,14 @@ class Normaliser:
         clinical: frozenset[str],
         spelling: SymSpell,
         forms: Container[str] = frozenset(),
+        lexicon: frozenset[str] = frozenset(),
     ) -> None:
         self.table = table
         self.forms = forms  # spaCy's lookup table of English word forms ("clunks", "undersold")
         self.counts = counts
         self.ours = ours | clinical | frozenset(table.keep)
         self.clinical = clinical
+        self.lexicon = lexicon | clinical
         self.spelling = spelling
 
     def word(self, word: str, between_words: bool) -> Optional[str]:
@@ -148,14 +150,20 @@ class Normaliser:
         others. Words of three letters are read only as a lexicon word with one letter left out."""
         reach = 1 if len(lower) < 8 else 2
         nearest = self.spelling.lookup(lower, Verbosity.CLOSEST, max_edit_distance=reach)
-        candidates = [s for s in nearest if s.term[0] == lower[0] and s.term in self.clinical]
-        if len(lower) == 3:
-            # Three letters are read only as a lexicon word with one letter left out ("bak", "caf").
-            return _clear_choice([s for s in candidates if _left_out(lower, s.term)])
-        for slip in (_swapped, _left_out, _one_too_many):
-            likeliest = [s for s in candidates if slip(lower, s.term)]
+        same_start = [s for s in nearest if s.term[0] == lower[0]]
+        # The two likeliest slips may make any of the lexicon's words, common ones too ("bak": back).
+        lexicon = [s for s in same_start if s.term in self.lexicon]
+        slips = (_left_out,) if len(lower) == 3 else (_swapped, _left_out)
+        for slip in slips:
+            likeliest = [s for s in lexicon if slip(lower, s.term)]
             if likeliest:
                 return _clear_choice(likeliest)
+        if len(lower) == 3:
+            return None  # three letters: only a letter left out is clear enough ("bak", "caf")
+        candidates = [s for s in same_start if s.term in self.clinical]
+        likeliest = [s for s in candidates if _one_too_many(lower, s.term)]
+        if likeliest:
+            return _clear_choice(likeliest)
         # A wrong letter in a word of four letters makes too many other words ("helo": held, help).
         return _clear_choice(candidates) if len(lower) > 4 else None
 
@@ -240,7 +248,7 @@ def get_normaliser() -> Normaliser:
             spelling.create_dictionary_entry(word, max(count, 1))
     for word in clinical - counts.keys():
         spelling.create_dictionary_entry(word, 1)
-    return Normaliser(load_text_speak(), counts, prose | lexicon, clinical, spelling, word_forms())
+    return Normaliser(load_text_speak(), counts, prose | lexicon, clinical, spelling, word_forms(), lexicon)
 
 
 def normalise(text: str) -> Normalised:

@@ -27,6 +27,8 @@ from bot.triage.normalise import TextSpeak, load_text_speak, normalise
         ("brething is hard", "breathing is hard"),
         ("swellin in the calff", "swelling in the calf"),
         ("foot is numbb", "foot is numb"),
+        ("pain at the bak of my knee", "pain at the back of my knee"),
+        ("my caf hurts", "my calf hurts"),
         ("cant straiten it", "can't straighten it"),
         ("it dosnt lock or giv way", "it doesn't lock or give way"),
         ("rly bad for 2 wks", "really bad for 2 weeks"),
