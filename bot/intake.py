@@ -13,6 +13,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 from bot.numbers import Duration, durations_in, parse_duration, parse_pain_score
 from bot.profile import SymptomProfile
 from bot.triage import Status, extract_mentions
+from bot.triage.normalise import normalise
 
 UNKNOWN = "unknown"
 
@@ -78,6 +79,22 @@ _SLOT_OF_FINDING = {
 _CORRECTION_CUE = re.compile(r"^\W*(no+\b|nope\b|actually\b|sorry\b|i meant\b|wait\b|correction\b|oops\b)", re.I)
 _BARE_GRADUAL = re.compile(r"^\W*(gradual(?:ly)?|slowly|slow|over time|by itself|on its own)\b", re.I)
 _BARE_INJURY = re.compile(r"^\W*((?:after |from )?(?:an |a )?(?:injury|accident|fall|knock|twist))\b", re.I)
+# The answer to "how did it start?", in any words: an injury word, unless it is denied, is an injury;
+# any other account of how it began ("just came on", "started slow", "no knock or anything") is gradual.
+_INJURY_WORDS = (
+    r"injur\w*|accident|fell|fall(?:en)?|knock(?:ed)?|bang(?:ed)?|bash(?:ed)?|hit|whack(?:ed)?|twist(?:ed)?|"
+    r"trip(?:ped)?|slip(?:ped)?|tackl\w*|kick(?:ed)?|landed|crash\w*|collid\w*|sprain(?:ed)?|tore|torn|"
+    r"jarred|wrench(?:ed)?|bump(?:ed)?|stepped off|stepping off|hurt (?:it|my)|did (?:it|something) (?:at|playing|while)"
+)
+_INJURY = re.compile(rf"\b(?:{_INJURY_WORDS})\b", re.I)
+_DENIED_INJURY = re.compile(
+    rf"\b(?:no|not|never|without|nothing|didn't|don't|wasn't|nah)\b[^.!?]{{0,25}}?\b(?:{_INJURY_WORDS})\b", re.I
+)
+_ONSET_ACCOUNT = re.compile(
+    r"\b(?:came|come|comes|coming|started|starting|start|began|begun|crept|creeping|built|building|developed|"
+    r"appeared|slow(?:ly)?|gradual(?:ly)?|over time|by itself|on its own|out of (?:nowhere|the blue))\b",
+    re.I,
+)
 _BARE_NORMAL = re.compile(r"^\W*(fine|ok|okay|alright|all right|normal(?:ly)?|no problems?|no issues?|good)\b", re.I)
 
 _LOCATION_FINDINGS = {
@@ -232,7 +249,9 @@ def describes_own_pain(text: str) -> bool:
 
 
 def _bare_answer(asked: str, text: str) -> Optional[str]:
-    """A short answer that means something only as the answer to `asked`."""
+    """A short answer that means something only as the answer to `asked` (read as normalised:
+    "nah no knock, just came on", "startd slow")."""
+    text = normalise(text).text
     if asked == "pain_score":
         score = parse_pain_score(text)
         if score is not None:
@@ -249,6 +268,11 @@ def _bare_answer(asked: str, text: str) -> Optional[str]:
             return "gradual"
         if _BARE_INJURY.search(text):
             return "injury"
+        denied = _DENIED_INJURY.search(text)
+        if _INJURY.search(text) and not denied:
+            return "injury"
+        if denied or _ONSET_ACCOUNT.search(text):
+            return "gradual"
     if asked == "mechanical_symptoms" and _BARE_NO.search(text):
         return "none"
     if asked == "weight_bearing" and _BARE_NORMAL.search(text):

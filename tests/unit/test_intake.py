@@ -171,3 +171,23 @@ def test_the_read_back_says_denials_as_denials() -> None:
     summary = summarize(profile)
     assert "no swelling" in summary and "no locking, catching or giving way" in summary
     assert "for about two months" in summary and "walking normally" in summary
+
+
+@pytest.mark.parametrize(
+    "answer, onset",
+    [
+        ("just came on", "gradual"),
+        ("nah no knock, just came on", "gradual"),
+        ("started slow", "gradual"),
+        ("I didn't fall or anything", "gradual"),
+        ("gradualy", "gradual"),
+        ("banged it on a bench", "injury"),
+        ("hurt it stepping off the curb", "injury"),
+        ("twisted it", "injury"),
+        ("it just hurts", None),
+    ],
+)
+def test_how_it_started_is_read_in_any_words(answer: str, onset: str) -> None:
+    """The answer to the onset question: an injury word that is not denied is an injury; any other
+    account of how it began is gradual."""
+    assert read_message(answer, "pain_onset").answers.get("pain_onset") == onset
