@@ -95,7 +95,13 @@ _ONSET_ACCOUNT = re.compile(
     r"appeared|slow(?:ly)?|gradual(?:ly)?|over time|by itself|on its own|out of (?:nowhere|the blue))\b",
     re.I,
 )
-_BARE_NORMAL = re.compile(r"^\W*(fine|ok|okay|alright|all right|normal(?:ly)?|no problems?|no issues?|good)\b", re.I)
+# A filler may come first: "yeah normal", "mostly fine", "it's ok".
+_BARE_NORMAL = re.compile(
+    r"^\W*(?:(?:yes|yeah|yep|yup|ya|so|well|um|erm|oh|i think|i guess|it's|its|seems?|pretty|mostly|totally|all|"
+    r"walking|walk|i walk|i'm walking|im walking|getting about)\W+)*"
+    r"(fine|ok|okay|alright|all right|normal(?:ly)?|no problems?|no issues?|good)\b",
+    re.I,
+)
 
 _LOCATION_FINDINGS = {
     "location_back_of_knee": "back_of_knee",
