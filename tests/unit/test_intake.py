@@ -191,3 +191,7 @@ def test_how_it_started_is_read_in_any_words(answer: str, onset: str) -> None:
     """The answer to the onset question: an injury word that is not denied is an injury; any other
     account of how it began is gradual."""
     assert read_message(answer, "pain_onset").answers.get("pain_onset") == onset
+
+
+def test_a_verdict_like_not_good_negates_nothing_after_it() -> None:
+    assert read_message("not good, limping", "weight_bearing").answers.get("weight_bearing") == "limping"
