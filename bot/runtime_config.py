@@ -117,12 +117,23 @@ def public_origin(env: Mapping[str, str]) -> str:
     return origin
 
 
+def own_origins(env: Mapping[str, str]) -> list[str]:
+    """The page's own origins: the public one, and on this machine (no PUBLIC_BASE_URL, Rasa on
+    127.0.0.1) also localhost, the other name people type for it. A rebinding site's own name is
+    never among them, whatever it resolves to."""
+    origin = public_origin(env)
+    parsed = urlparse(origin)
+    if not env.get("PUBLIC_BASE_URL", "").strip() and parsed.hostname == "127.0.0.1":
+        return [origin, f"{parsed.scheme}://localhost:{parsed.port}"]
+    return [origin]
+
+
 def credentials_config(env: Mapping[str, str], var_dir: Optional[Path] = None) -> dict[str, Any]:
     """credentials.yml (the channels always on) plus Slack and Telegram when their variables are set."""
     config: dict[str, Any] = yaml.safe_load(STATIC_CREDENTIALS.read_text())
     # The page's own origin is the public one (PUBLIC_BASE_URL, else Rasa's own address), never what a
     # request's Host header claims; then the sites configured to embed it.
-    config[SOCKETIO_CHANNEL]["allowed_origins"] = [public_origin(env), *allowed_origins(env)]
+    config[SOCKETIO_CHANNEL]["allowed_origins"] = [*own_origins(env), *allowed_origins(env)]
     if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):
         config[SLACK_CHANNEL] = {
             "slack_token": env["SLACK_BOT_TOKEN"],

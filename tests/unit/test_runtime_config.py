@@ -65,8 +65,8 @@ def test_channels_are_enabled_only_with_their_credentials(tmp_path: Path) -> Non
 
 def test_allowed_origins_reach_the_socketio_channel() -> None:
     config = credentials_config({"POPLIT_ALLOWED_ORIGINS": "https://clinic.example/, https://b.example"})
-    own = "http://127.0.0.1:5005"  # Rasa's own address when PUBLIC_BASE_URL is not set
-    assert config[SOCKETIO_CHANNEL]["allowed_origins"] == [own, "https://clinic.example", "https://b.example"]
+    own = ["http://127.0.0.1:5005", "http://localhost:5005"]  # Rasa's own address when PUBLIC_BASE_URL is not set
+    assert config[SOCKETIO_CHANNEL]["allowed_origins"] == [*own, "https://clinic.example", "https://b.example"]
     behind_proxy = credentials_config({"PUBLIC_BASE_URL": "https://poplit.example.org/", "RASA_PORT": "8080"})
     assert behind_proxy[SOCKETIO_CHANNEL]["allowed_origins"] == ["https://poplit.example.org"]
 
