@@ -348,9 +348,12 @@ def error_response(problem: BadInput) -> HTTPResponse:
     return response.json({"error": str(problem)}, status=problem.status)
 
 
-def _refused(refusal: Refusal) -> HTTPResponse:
+def refusal_response(refusal: Refusal, recipient: str = "") -> HTTPResponse:
+    """A refused request, the same at every door: the status, the error, and what the person is told
+    as a bot message (REST's reply shape), with Retry-After when waiting helps."""
     headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
-    return response.json({"error": refusal.error, "message": refusal.reply}, status=refusal.status, headers=headers)
+    messages = [{"recipient_id": recipient, "text": refusal.reply}] if refusal.reply else []
+    return response.json({"error": refusal.error, "messages": messages}, status=refusal.status, headers=headers)
 
 
 def _looks_like_json(request: Request) -> bool:
@@ -369,7 +372,7 @@ def check_request(request: Request, door: Optional[Door]) -> Optional[HTTPRespon
     if public and door is not None and not path.startswith(PLATFORM_PREFIXES):
         refusal = door.check_address(client_address(request))
         if refusal is not None:
-            return _refused(refusal)
+            return refusal_response(refusal)
     body = request.body or b""
     if public and len(body) > MAX_PUBLIC_BODY_BYTES:
         return error_response(

@@ -18,7 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot import names
-from bot.channels.door import BadInput, Refusal, door_of, read_json, rest_conversation_id
+from bot.channels.door import BadInput, Refusal, door_of, read_json, refusal_response, rest_conversation_id
 from bot.followups.schedule import current_time
 from bot.store import StoreUnavailable, database_url, due_follow_up, open_store
 
@@ -68,13 +68,13 @@ class ValidatedRestInput(RestInput):
             door = door_of(request.app)
             refusal = door.check_message(self.name(), sender, text)
             if refusal is not None or not isinstance(sender, str):  # check_message refuses a sender that is not text
-                return _refused(sender if isinstance(sender, str) else "", refusal or Refusal(400, "sender must be text"))
+                return refusal_response(refusal or Refusal(400, "sender must be text"), sender if isinstance(sender, str) else "")
             conversation_id = rest_conversation_id(sender)
             agent = request.app.ctx.agent
             message = UserMessage(text, None, conversation_id, input_channel=self.name(), metadata=metadata)
             refusal = await door.typed_intents(agent, message)
             if refusal is not None:
-                return _refused(sender, refusal)
+                return refusal_response(refusal, sender)
             if bool_arg(request, "stream", default=False):  # streamed replies: no check-in appended
                 return response.stream(
                     self.stream_response(on_new_message, message.text, conversation_id, self.name(), metadata),
@@ -93,13 +93,6 @@ class ValidatedRestInput(RestInput):
             return response.json([{**reply, "recipient_id": sender} for reply in collector.messages])
 
         return webhook
-
-
-def _refused(sender: str, refusal: Refusal) -> HTTPResponse:
-    """A refused message: its status, the error, and what the person is told (as a bot message)."""
-    headers = {"Retry-After": str(refusal.retry_after)} if refusal.retry_after else None
-    messages = [{"recipient_id": sender, "text": refusal.reply}] if refusal.reply else []
-    return response.json({"error": refusal.error, "messages": messages}, status=refusal.status, headers=headers)
 
 
 def _due_follow_up_id(sender_id: str) -> Optional[str]:
