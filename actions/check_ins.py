@@ -29,7 +29,7 @@ from bot.profile import SymptomProfile
 from bot.settings import emergency_number
 from bot.store import StoreUnavailable, checkins, database_url, open_store
 from bot.triage import RULESET_VERSION, Assessment, assess
-from bot.triage.annotation import messages_findings
+from bot.triage.annotation import MessageReading, messages_findings
 
 logger = logging.getLogger(__name__)
 
@@ -321,8 +321,8 @@ class ActionStartCheckIn(Action):
         events: list[EventType] = [SlotSet(slot, None) for slot in CHECK_IN_SLOTS]
         events += [SlotSet("checkin_misses", {}), SlotSet("check_in_started_by", "worker" if by_worker else "person")]
         if not by_worker:
-            text = str((tracker.latest_message or {}).get("text") or "")
-            events += [SlotSet(slot, value) for slot, value in read_opening(text).items()]
+            opening = MessageReading.from_parse_data(tracker.latest_message or {})
+            events += [SlotSet(slot, value) for slot, value in read_opening(opening).items()]
             events.append(SlotSet("follow_up_id", _answer_due_follow_up(tracker)))
         return events + [FollowupAction(CHECK_IN_FORM)]
 
@@ -368,7 +368,7 @@ class ValidateCheckInForm(Action):
         if asked is None:  # the form has just started: the opening message was read by action_start_check_in
             return [SlotSet("checkin_misses", dict(tracker.get_slot("checkin_misses") or {}))]
         misses = dict(tracker.get_slot("checkin_misses") or {})
-        value = read_answer(asked, str(latest.get("text") or ""))
+        value = read_answer(asked, MessageReading.from_parse_data(latest))
         events: list[EventType] = []
         if value is not None:
             events.append(SlotSet(asked, value))

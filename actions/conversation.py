@@ -9,8 +9,8 @@ from rasa_sdk import Tracker
 from bot import names
 from bot.intake import INTAKE_SLOTS, Entity, build_profile, read_message, without_excluded_spans
 from bot.profile import LOCATIONS, SymptomProfile
-from bot.triage import Assessment, Finding, assess
-from bot.triage.annotation import excluded_spans, messages_findings
+from bot.triage import Assessment, Finding, assess, grow_red_flags
+from bot.triage.annotation import MessageReading
 
 
 def _session_events(tracker: Tracker) -> list[dict[str, Any]]:
@@ -27,9 +27,19 @@ def session_user_events(tracker: Tracker) -> Iterator[dict[str, Any]]:
             yield event
 
 
+def _parse_data(event: dict[str, Any]) -> dict[str, Any]:
+    return {"text": event.get("text"), "entities": [], **(event.get("parse_data") or {})}
+
+
+def session_readings(tracker: Tracker) -> list[MessageReading]:
+    """The reading the NLU stored on each message of the session (bot/triage/annotation.py)."""
+    return [MessageReading.from_parse_data(_parse_data(event)) for event in session_user_events(tracker)]
+
+
 def entities_in(message: dict[str, Any]) -> list[Entity]:
     """The message's NLU entities, less those the triage engine found negated or not current."""
     text = message.get("text") or ""
+    reading = MessageReading.from_parse_data(message)
     found, starts = [], []
     for entity in message.get("entities") or []:
         start, end = entity.get("start"), entity.get("end")
@@ -39,16 +49,22 @@ def entities_in(message: dict[str, Any]) -> list[Entity]:
         if entity.get("entity") == "body_location" and value not in LOCATIONS and has_span:
             # DIET sometimes cuts a location short ("back of my" in "back of my left knee"); the rest
             # of the sentence lets the intake's own reading recover it.
-            value = read_message(text[start:]).answers.get("pain_location", value)
+            value = read_message(_from(reading, start)).answers.get("pain_location", value)
         found.append(Entity(entity=str(entity.get("entity")), value=value, text=span))
         starts.append(start if has_span else -1)
-    return without_excluded_spans(found, excluded_spans(message), starts)
+    return without_excluded_spans(found, reading.excluded_spans, starts)
+
+
+def _from(reading: MessageReading, start: int) -> MessageReading:
+    """The reading of a message from `start` on: its mentions there."""
+    mentions = tuple(m for m in reading.mentions if m.finding.start >= start)
+    return MessageReading(reading.text, reading.normalised, mentions)
 
 
 def session_entities(tracker: Tracker) -> list[Entity]:
     found: list[Entity] = []
     for event in session_user_events(tracker):
-        found.extend(entities_in(event.get("parse_data") or {"text": event.get("text"), "entities": []}))
+        found.extend(entities_in(_parse_data(event)))
     return found
 
 
@@ -59,7 +75,7 @@ def latest_intent(tracker: Tracker) -> str:
 
 def session_findings(tracker: Tracker) -> list[Finding]:
     """Red-flag findings from every message of the session, as the NLU annotator stored them."""
-    return messages_findings(event.get("parse_data") or {"text": event.get("text")} for event in session_user_events(tracker))
+    return [finding for reading in session_readings(tracker) for finding in reading.findings]
 
 
 def session_assessment(tracker: Tracker, known_findings: Iterable[Finding] = ()) -> Assessment:
@@ -69,9 +85,7 @@ def session_assessment(tracker: Tracker, known_findings: Iterable[Finding] = ())
 
 
 def accumulated_red_flags(tracker: Tracker, assessment: Assessment) -> list[str]:
-    """`red_flags` only grows within a session."""
-    flags = list(tracker.get_slot(names.RED_FLAGS) or [])
-    return flags + [rule_id for rule_id in assessment.rule_ids if rule_id not in flags]
+    return grow_red_flags(tracker.get_slot(names.RED_FLAGS), assessment.rule_ids)
 
 
 def session_profile(tracker: Tracker) -> SymptomProfile:

@@ -6,10 +6,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import latest_intent, session_user_events
+from actions.conversation import latest_intent, session_readings
 from bot import names
 from bot.feelings import acknowledgements
-from bot.intake import INTAKE_SLOTS, IntakeUpdate, update_intake
+from bot.intake import INTAKE_SLOTS, IntakeUpdate, answers_despite_question, update_intake
+from bot.settings import emergency_number
 
 # A question asked in the middle of the intake is answered by a rule, never taken as an answer.
 NOT_ANSWERS = {
@@ -25,6 +26,9 @@ NOT_ANSWERS = {
     "thank",
     names.EXTERNAL_CHECK_IN,  # a check-in from the scheduler replaces an unfinished intake
 }
+
+# Questions NLU may see in an answer said unsure ("maybe 3 weeks?"), which is still the answer.
+QUESTIONS = {intent for intent in NOT_ANSWERS if intent.startswith("ask_")}
 
 # Actions that may run between a person's message and this validation without having handled it.
 _TRANSPARENT_ACTIONS = {"action_listen", "action_extract_slots", names.INTAKE_FORM, names.VALIDATE_INTAKE_FORM}
@@ -65,29 +69,31 @@ class ValidateSymptomIntakeForm(Action):
         return names.VALIDATE_INTAKE_FORM
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        if _answers_latest_message(tracker) and latest_intent(tracker) in NOT_ANSWERS:
-            # Nothing validated: Rasa rejects the form for this turn, and the rules answer the
-            # question (or stop the intake) before the form asks its question again.
-            return []
-        texts = [str(event.get("text") or "") for event in session_user_events(tracker)]
-        latest_is_answer = _answers_latest_message(tracker) and bool(texts)
-        earlier = texts[:-1] if latest_is_answer else texts
+        readings = session_readings(tracker)
+        latest_is_answer = _answers_latest_message(tracker) and bool(readings)
         asked = tracker.get_slot(names.REQUESTED_SLOT)
+        intent = latest_intent(tracker)
+        if latest_is_answer and intent in NOT_ANSWERS:
+            if not (intent in QUESTIONS and answers_despite_question(readings[-1], asked)):
+                # Nothing validated: Rasa rejects the form for this turn, and the rules answer the
+                # question (or stop the intake) before the form asks its question again.
+                return []
+        earlier = readings[:-1] if latest_is_answer else readings
         update: IntakeUpdate = update_intake(
             current={slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS},
             # Earlier messages are read once, when the intake starts (or starts again); later each
             # new message is read as it comes.
             earlier_messages=earlier if asked is None else [],
-            latest_message=texts[-1] if latest_is_answer else None,
+            latest_message=readings[-1] if latest_is_answer else None,
             asked=asked,
             misses=dict(tracker.get_slot(names.INTAKE_MISSES) or {}),
             times_asked=_times_asked(tracker),
         )
         if latest_is_answer:
-            for response in acknowledgements(texts[-1]):
+            for response in acknowledgements(readings[-1].text):
                 dispatcher.utter_message(response=response)
         for response in update.responses:
-            dispatcher.utter_message(response=response)
+            dispatcher.utter_message(response=response, emergency_number=emergency_number())
         events: list[EventType] = [SlotSet(slot, value) for slot, value in update.changes.items()]
         if update.duration_days_changed:
             events.append(SlotSet(names.PAIN_DURATION_DAYS, update.duration_days))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from bot.numbers import parse_pain_score
+from bot.triage.annotation import MessageReading
 
 # The check-in's questions, in the order they are asked (domain.yml: check_in_form).
 CHECK_IN_SLOTS = ("checkin_pain", "checkin_change", "checkin_exercises", "checkin_new")
@@ -71,8 +72,10 @@ def read_new_signs(text: str) -> Optional[str]:
     return stripped
 
 
-def read_answer(slot: str, text: str) -> Optional[str]:
-    """The value for `slot` in `text`, or None when the text does not answer it."""
+def read_answer(slot: str, message: MessageReading) -> Optional[str]:
+    """The value for `slot` in the message (read in its normalised text: "beter", "abit worse"), or
+    None when it does not answer it; a new sign is kept in the person's own words."""
+    text = message.normalised
     if re.search(r"\b(?:not sure|don't know|dont know|no idea|unsure)\b", text.lower()):
         return NOT_SURE
     if slot == "checkin_pain":
@@ -83,12 +86,13 @@ def read_answer(slot: str, text: str) -> Optional[str]:
     if slot == "checkin_exercises":
         return read_exercises(text)
     if slot == "checkin_new":
-        return read_new_signs(text) or "none"
+        return "none" if read_new_signs(text) is None else message.text.strip() or "none"
     raise ValueError(f"not a check-in question: {slot}")
 
 
-def read_opening(text: str) -> dict[str, str]:
+def read_opening(message: MessageReading) -> dict[str, str]:
     """What a person's own check-in message already says ("it's been a week, still sore, about a 5")."""
+    text = message.normalised
     found: dict[str, str] = {}
     score = parse_pain_score(text)
     if score is not None and 0 <= score <= 10:

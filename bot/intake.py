@@ -10,15 +10,21 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable, Mapping, Optional, Sequence
 
+from bot import names
 from bot.numbers import Duration, durations_in, parse_duration, parse_pain_score
 from bot.profile import SymptomProfile
-from bot.triage import Status, extract_mentions
-from bot.triage.normalise import normalise
+from bot.triage.annotation import MessageReading
+from bot.triage.findings import Status
 
 UNKNOWN = "unknown"
+SCREENING_SLOT = names.RED_FLAG_SCREEN
+SCREENING_UNSURE = "unsure"
 
-# Order in which the intake asks; it skips whatever earlier messages already answered.
+# Order in which the intake asks; it skips whatever earlier messages already answered. The red-flag
+# screening question comes first, right after the description that started the intake, and only a
+# direct answer to it fills it.
 INTAKE_SLOTS = (
+    SCREENING_SLOT,
     "pain_location",
     "pain_onset",
     "pain_duration",
@@ -152,11 +158,13 @@ def _pain_duration(text: str, today: Optional[date]) -> Optional[Duration]:
     return None
 
 
-def read_message(text: str, asked: Optional[str] = None, today: Optional[date] = None) -> Reading:
-    """Everything a message answers of the intake, through the triage engine's reading of it (the same
-    negation, hypothetical, other-person and past scope as the safety net). `asked` is the question
-    the message answers, which gives bare answers ("no", "4", "not sure") their meaning."""
-    all_mentions = extract_mentions(text)
+def read_message(message: MessageReading, asked: Optional[str] = None, today: Optional[date] = None) -> Reading:
+    """Everything a message answers of the intake, from the triage engine's reading of it that the
+    NLU stored (the same negation, hypothetical, other-person and past scope as the safety net).
+    `asked` is the question the message answers, which gives bare answers ("no", "4", "not sure")
+    their meaning."""
+    text = message.text
+    all_mentions = message.mentions
     unsure_slots = {
         _SLOT_OF_FINDING[m.finding.name]
         for m in all_mentions
@@ -216,8 +224,10 @@ def read_message(text: str, asked: Optional[str] = None, today: Optional[date] =
     if duration is not None:
         answers["pain_duration"] = duration.phrase
 
+    if asked == SCREENING_SLOT and message.screening_answer.slot_value is not None:
+        answers[SCREENING_SLOT] = message.screening_answer.slot_value
     if asked and asked not in answers and not (answers and _CORRECTION_CUE.search(text)):
-        bare = _bare_answer(asked, text)
+        bare = _bare_answer(asked, message.normalised)
         if bare is not None:
             answers[asked] = bare
     return Reading(answers, duration)
@@ -241,23 +251,39 @@ _OWN_KNEE_PAIN = re.compile(
 )
 
 
-def describes_own_pain(text: str) -> bool:
+def describes_own_pain(message: MessageReading) -> bool:
     """True for a first-person description of the knee that answers something of the intake and is
     not an explicit question ("pain behind my knee when I sit for long at work")."""
+    text = message.text
     if _EXPLICIT_QUESTION.search(text):
         return False
     if _OWN_KNEE_PAIN.search(text):
         return True
     if not _FIRST_PERSON.search(text):
         return False
-    answers = read_message(text).answers
+    answers = read_message(message).answers
     return bool(answers.keys() - {"pain_duration"})
 
 
+# A question proper opens with a question word; "maybe 3 weeks?" or "a 6?" is an answer said unsure.
+_OPENS_A_QUESTION = re.compile(
+    r"^\W*(?:what|why|how|which|when|where|who|whose|should|shall|can|could|would|will|is|are|am|do|does|did|"
+    r"was|were|has|have|any|isn't|aren't|don't|doesn't)\b",
+    re.I,
+)
+
+
+def answers_despite_question(message: MessageReading, asked: Optional[str]) -> bool:
+    """A message NLU took for a question that is the answer to the question pending: it answers it
+    and does not open as a question does ("maybe 3 weeks?", "6?", "the back of the knee?")."""
+    if not asked or _OPENS_A_QUESTION.search(message.normalised):
+        return False
+    return asked in read_message(message, asked).answers
+
+
 def _bare_answer(asked: str, text: str) -> Optional[str]:
-    """A short answer that means something only as the answer to `asked` (read as normalised:
-    "nah no knock, just came on", "startd slow")."""
-    text = normalise(text).text
+    """A short answer that means something only as the answer to `asked`, read in its normalised
+    text ("nah no knock, just came on", "startd slow")."""
     if asked == "pain_score":
         score = parse_pain_score(text)
         if score is not None:
@@ -324,16 +350,18 @@ MAX_TIMES_ASKED = 3
 HINT_PREFIX = "utter_hint_"  # + the slot: the choices, after an answer that could not be read
 MOVING_ON_RESPONSE = "utter_intake_moving_on"  # a second unreadable answer: the question is left unknown
 NOTED_RESPONSE = "utter_intake_noted"  # an answer to another question, before the pending one again
+# "Not sure" to the screening question: what to look out for and when to get help at once.
+SCREENING_SAFETY_RESPONSE = "utter_screening_safety_advice"
 
 
 def intake_responses() -> set[str]:
-    return {HINT_PREFIX + slot for slot in INTAKE_SLOTS} | {MOVING_ON_RESPONSE, NOTED_RESPONSE}
+    return {HINT_PREFIX + slot for slot in INTAKE_SLOTS} | {MOVING_ON_RESPONSE, NOTED_RESPONSE, SCREENING_SAFETY_RESPONSE}
 
 
 def update_intake(
     current: Mapping[str, Optional[str]],
-    earlier_messages: Sequence[str],
-    latest_message: Optional[str],
+    earlier_messages: Sequence[MessageReading],
+    latest_message: Optional[MessageReading],
     asked: Optional[str],
     misses: Mapping[str, int],
     times_asked: Mapping[str, int],
@@ -360,8 +388,8 @@ def update_intake(
         if slot == "pain_duration":
             duration = reading.duration
 
-    for text in earlier_messages:
-        reading = read_message(text, None, today)
+    for message in earlier_messages:
+        reading = read_message(message, None, today)
         for slot, value in reading.answers.items():
             if values.get(slot) is None:
                 take(slot, value, reading)
@@ -372,7 +400,10 @@ def update_intake(
             take(slot, value, reading)
         if asked and values.get(asked) is None and not reading.answers:
             misses[asked] = misses.get(asked, 0) + 1
-            if misses[asked] >= 2:
+            if misses[asked] >= 2 and asked == SCREENING_SLOT:
+                # Twice unreadable: taken as "not sure", which gets the safety advice.
+                take(asked, SCREENING_UNSURE, reading)
+            elif misses[asked] >= 2:
                 take(asked, UNKNOWN, reading)
                 responses.append(MOVING_ON_RESPONSE)
             else:
@@ -382,7 +413,9 @@ def update_intake(
 
     for slot in INTAKE_SLOTS:  # no dead ends: a question asked three times is not asked again
         if values.get(slot) is None and times_asked.get(slot, 0) >= MAX_TIMES_ASKED:
-            values[slot] = changes[slot] = UNKNOWN
+            values[slot] = changes[slot] = SCREENING_UNSURE if slot == SCREENING_SLOT else UNKNOWN
+    if changes.get(SCREENING_SLOT) == SCREENING_UNSURE:
+        responses.append(SCREENING_SAFETY_RESPONSE)
     duration_changed = "pain_duration" in changes
     days = duration.days if duration is not None and duration_changed else None
     return IntakeUpdate(changes, days, duration_changed, misses, responses)

@@ -18,6 +18,8 @@ PAIN_DURATION_DAYS = "pain_duration_days"
 # Set when the person confirms "delete my data": the tracker store then erases the conversation.
 ERASE_CONVERSATION = "erase_conversation"
 DELETE_REQUESTED = "delete_requested"
+# The red-flag screening question's answer (bot/triage/screening.py), the intake form's first slot.
+RED_FLAG_SCREEN = "red_flag_screen"
 
 # Intents
 DESCRIBE_SYMPTOMS = "describe_symptoms"
@@ -52,6 +54,7 @@ SLOTS = (
     PAIN_DURATION_DAYS,
     ERASE_CONVERSATION,
     DELETE_REQUESTED,
+    RED_FLAG_SCREEN,
 )
 INTENTS = (DESCRIBE_SYMPTOMS, EXTERNAL_CHECK_IN)
 RESPONSES = (UTTER_ESCALATION, UTTER_ESCALATION_EVIDENCE, UTTER_SERVICE_TROUBLE)

@@ -23,6 +23,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot import names
 from bot.intake import describes_own_pain
 from bot.knowledge.topics import question_topic
+from bot.names import TRIAGE_KEY
+from bot.triage.annotation import MessageReading
 
 DESCRIBE = names.DESCRIBE_SYMPTOMS
 DEFERRED_KEY = names.DEFERRED_QUESTION_KEY
@@ -73,16 +75,17 @@ class DescriptionFirst(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text: Optional[str] = message.get(TEXT)
+            reading = MessageReading.from_parse_data({"text": text, TRIAGE_KEY: message.get(TRIAGE_KEY)})
             found = message.get(INTENT)
             intent = str((found.get("name") if isinstance(found, dict) else found) or "")
             if text and intent == DESCRIBE:
                 # A description that also reads nearly as a question (the runner-up is a question
                 # intent): the same context, so the same deferred answer, whichever way DIET tipped.
                 runner_up = _close_question(message)
-                if runner_up and describes_own_pain(text):
+                if runner_up and describes_own_pain(reading):
                     message.set(DEFERRED_KEY, _question_topic(message, runner_up), add_to_output=True)
                 continue
-            if not text or intent not in OVERRIDABLE or not describes_own_pain(text):
+            if not text or intent not in OVERRIDABLE or not describes_own_pain(reading):
                 continue
             topic = _question_topic(message, intent)
             if topic:

@@ -1,8 +1,9 @@
-"""Screens every user message for red flags with bot.triage and attaches the result to it.
+"""Reads every user message once with bot.triage and attaches the reading to it.
 
-The result (level, rule ids, evidence, rule-set version and the findings themselves) travels in the
-parse data under "triage", so the dialogue policy and the actions can act on it in the same turn
-and combine findings across messages without screening a message twice.
+The reading (bot/triage/annotation.py: the normalised text, every mention with its status, the
+message's own assessment, its answer to the screening question and why it may call for it) travels
+in the parse data under "triage", so the dialogue policy, the intake and the check-in act on it in
+the same turn without reading the message again.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.triage import extract_mentions
-from bot.triage.annotation import TRIAGE_KEY, triage_annotation
+from bot.names import TRIAGE_KEY
+from bot.triage import read_text
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -31,14 +32,14 @@ class RedFlagAnnotator(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "RedFlagAnnotator":
-        extract_mentions("warm-up")  # build the spaCy pipeline at load time, not on the first message
+        read_text("warm-up")  # build the spaCy pipeline and the speller at load time, not on the first message
         return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text: Optional[str] = message.get(TEXT)
             if text:
-                message.set(TRIAGE_KEY, triage_annotation(text), add_to_output=True)
+                message.set(TRIAGE_KEY, read_text(text).to_parse_data(), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -9,6 +9,10 @@ emergency number and the words that were picked up, as domain responses filled f
 escalation record goes on the tracker for the tracker store to write to the audit table
 (bot/trackers). Then the assistant listens.
 
+It also owns the red-flag screening question's two dialogue steps: a sign named in answer to it
+escalates at once like any other red flag, and a message that looks like a red flag the rules
+cannot place (bot/triage/screening.py) starts the intake, whose first question it is.
+
 Loading the policy also installs the action server guard, so no other reply waits on a hung
 action server for long either.
 """
@@ -34,8 +38,9 @@ from bot.escalation import escalation_for
 from bot.levels import TriageLevel, highest
 from bot.policies import action_server_guard
 from bot.settings import emergency_number
-from bot.triage import assess
-from bot.triage.annotation import message_findings, messages_findings
+from bot.triage import Finding, assess, grow_red_flags
+from bot.triage.annotation import MessageReading, messages_findings
+from bot.triage.screening import ScreeningVerdict, screening_findings
 
 ESCALATION_RESPONSE = names.UTTER_ESCALATION
 EVIDENCE_RESPONSE = names.UTTER_ESCALATION_EVIDENCE
@@ -45,6 +50,7 @@ RED_FLAGS_SLOT = names.RED_FLAGS
 MESSAGE_SLOT = names.ESCALATION_MESSAGE
 EVIDENCE_SLOT = names.ESCALATION_EVIDENCE
 RECORD_SLOT = names.ESCALATION_RECORD
+SCREENING_SLOT = names.RED_FLAG_SCREEN
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,27 @@ def _after_escalation(tracker: DialogueStateTracker, last_action: str) -> Option
     return None
 
 
+def _screening_answered(tracker: DialogueStateTracker, latest: MessageReading) -> List[Finding]:
+    """The signs the latest message names as its answer to the screening question, as findings
+    (none when that question is not the one pending)."""
+    pending = tracker.active_loop_name == names.INTAKE_FORM and tracker.get_slot(REQUESTED_SLOT) == SCREENING_SLOT
+    if not pending or latest.screening_answer.verdict is not ScreeningVerdict.SIGNS:
+        return []
+    return screening_findings(latest.screening_answer, latest.text)
+
+
+def _calls_for_screening(tracker: DialogueStateTracker, latest: MessageReading, level_before: TriageLevel) -> bool:
+    """A message that looks like a red flag the rules could not place, outside any form, in a session
+    that has neither answered the screening question nor been sent for urgent care already: the
+    intake starts, and asks it first."""
+    return (
+        bool(latest.screening_trigger)
+        and tracker.get_slot(SCREENING_SLOT) is None
+        and not tracker.active_loop_name
+        and level_before < TriageLevel.URGENT
+    )
+
+
 def next_safety_step(tracker: DialogueStateTracker) -> SafetyStep:
     actions = _actions_since_latest_message(tracker)
     if actions:
@@ -95,25 +122,29 @@ def next_safety_step(tracker: DialogueStateTracker) -> SafetyStep:
     messages = _session_messages(tracker)
     if not messages:
         return SafetyStep()
-    latest = _parse_data(messages[-1])
-    assessment = assess(messages_findings(_parse_data(message) for message in messages))
+    latest = MessageReading.from_parse_data(_parse_data(messages[-1]))
+    screened = _screening_answered(tracker, latest)
+    assessment = assess(messages_findings(_parse_data(message) for message in messages) + screened)
     level_before = highest(tracker.get_slot(LEVEL_SLOT))
     level = highest(assessment.level, level_before)
-    red_flags = list(tracker.get_slot(RED_FLAGS_SLOT) or [])
-    red_flags += [rule_id for rule_id in assessment.rule_ids if rule_id not in red_flags]
+    red_flags = grow_red_flags(tracker.get_slot(RED_FLAGS_SLOT), assessment.rule_ids)
 
     events: List[Event] = []
     if level.value != tracker.get_slot(LEVEL_SLOT):
         events.append(SlotSet(LEVEL_SLOT, level.value))
     if red_flags != list(tracker.get_slot(RED_FLAGS_SLOT) or []):
         events.append(SlotSet(RED_FLAGS_SLOT, red_flags))
+    if screened:
+        events.append(SlotSet(SCREENING_SLOT, latest.screening_answer.slot_value))
 
-    message_is_serious = assess(message_findings(latest)).level >= TriageLevel.URGENT
+    message_is_serious = assess(latest.findings + screened).level >= TriageLevel.URGENT
     session_rose_to_serious = level >= TriageLevel.URGENT and level > level_before
     if not (message_is_serious or session_rose_to_serious):
+        if _calls_for_screening(tracker, latest, level_before):
+            return SafetyStep(names.INTAKE_FORM, events)
         return SafetyStep(None, events)
 
-    escalation = escalation_for(assessment, level, tracker.sender_id, latest.get("text") or "", emergency_number())
+    escalation = escalation_for(assessment, level, tracker.sender_id, latest.text, emergency_number())
     events += [
         SlotSet(MESSAGE_SLOT, escalation.message),
         SlotSet(EVIDENCE_SLOT, escalation.evidence_sentence or None),

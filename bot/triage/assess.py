@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.levels import TriageLevel
-from bot.triage.extract import Finding, extract_findings
+from bot.triage.findings import Finding
 from bot.triage.rules import RuleSet, load_rules, satisfied_by
 
 EvidenceItem = tuple[str, str, str]  # (rule id, finding name, the words it came from)
@@ -69,11 +69,6 @@ def assess(findings: Iterable[Finding], rules: RuleSet | None = None) -> Assessm
     return Assessment(level, rule_ids, tuple(evidence), rules.version)
 
 
-def screen(text: str, rules: RuleSet | None = None) -> Assessment:
-    """Extract findings from one message and assess them."""
-    return assess(extract_findings(text), rules)
-
-
 def combine(first: Assessment, second: Assessment, rules: RuleSet | None = None) -> Assessment:
     """Accumulate over a conversation: the higher level, the union of rule ids and evidence.
 
@@ -89,16 +84,7 @@ def combine(first: Assessment, second: Assessment, rules: RuleSet | None = None)
     return Assessment(level, rule_ids, tuple(evidence), "+".join(versions))
 
 
-def assess_conversation(texts: Iterable[str], rules: RuleSet | None = None, known_findings: Iterable[Finding] = ()) -> Assessment:
-    """A whole conversation: each message screened and combined, plus the rules applied to all
-    findings together, so a sign in one message and its context in another ("my calf is sore" ...
-    "I just flew back from Sydney") still meet. `known_findings` (e.g. from the intake answers)
-    take part in that joint assessment."""
-    rules = rules or load_rules()
-    all_findings: list[Finding] = list(known_findings)
-    result = assess(all_findings, rules)
-    for text in texts:
-        findings = extract_findings(text)
-        all_findings.extend(findings)
-        result = combine(result, assess(findings, rules), rules)
-    return combine(result, assess(all_findings, rules), rules)
+def grow_red_flags(red_flags: Sequence[str] | None, rule_ids: Iterable[str]) -> list[str]:
+    """A session's red flags only ever grow: the ones it had, then any new rule ids in order."""
+    grown = list(red_flags or [])
+    return grown + [rule_id for rule_id in dict.fromkeys(rule_ids) if rule_id not in grown]

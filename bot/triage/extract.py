@@ -4,37 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
-from bot.triage.normalise import Normalised, normalise
+from bot.triage.annotation import MessageReading
+from bot.triage.assess import Assessment, assess, combine
+from bot.triage.findings import Finding, Mention, Status
+from bot.triage.normalise import Normalised, get_normaliser, normalise
 from bot.triage.numbers import find_ages, find_pain_scores
 from bot.triage.pipeline import CompiledLexicon, get_compiled_lexicon, make_doc
-from bot.triage.scope import DocScope, Status, TokenSpan
+from bot.triage.rules import RuleSet, load_rules
+from bot.triage.scope import DocScope, TokenSpan
+from bot.triage.screening import read_screening_answer, screening_trigger
 from bot.triage.vocabulary import INTAKE_FACTS
 
 AGE_THRESHOLD = 55  # Ottawa knee rule: age 55 or over
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing the person reported. start/end are character offsets; -1 when not from text."""
-
-    name: str
-    evidence: str
-    start: int
-    end: int
-    value: float | None = None
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A finding as written, with why it does or does not count (for audit and tests)."""
-
-    finding: Finding
-    status: Status
-    cue: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,8 +67,12 @@ def extract_mentions(text: str) -> list[Mention]:
     """Every finding the text mentions, each with its status (current, negated, hypothetical...).
     The text is read as normalised (bot/triage/normalise.py: text-speak, dropped g's, misspellings);
     evidence, offsets and cues are the person's own characters."""
+    return _mentions(normalise(text))
+
+
+def _mentions(reading: Normalised) -> list[Mention]:
+    text = reading.original
     compiled = get_compiled_lexicon()
-    reading = normalise(text)
     doc = make_doc(reading.text)
     cues: dict[str, list[TokenSpan]] = defaultdict(list)
     ignored: dict[str, list[TokenSpan]] = defaultdict(list)
@@ -140,3 +130,36 @@ def _as_written(reading: Normalised, span: Span) -> str:
 def extract_findings(text: str) -> list[Finding]:
     """The findings in the text that are the writer's own current complaints, in text order."""
     return [mention.finding for mention in extract_mentions(text) if mention.status is Status.CURRENT]
+
+
+def screen(text: str, rules: RuleSet | None = None) -> Assessment:
+    """Extract findings from one message and assess them."""
+    return assess(extract_findings(text), rules)
+
+
+def assess_conversation(texts: Iterable[str], rules: RuleSet | None = None, known_findings: Iterable[Finding] = ()) -> Assessment:
+    """A whole conversation: each message screened and combined, plus the rules applied to all
+    findings together, so a sign in one message and its context in another ("my calf is sore" ...
+    "I just flew back from Sydney") still meet. `known_findings` (e.g. from the intake answers)
+    take part in that joint assessment."""
+    rules = rules or load_rules()
+    all_findings: list[Finding] = list(known_findings)
+    result = assess(all_findings, rules)
+    for text in texts:
+        findings = extract_findings(text)
+        all_findings.extend(findings)
+        result = combine(result, assess(findings, rules), rules)
+    return combine(result, assess(all_findings, rules), rules)
+
+
+def read_text(text: str) -> MessageReading:
+    """The one reading of a message that every later step reads (bot/triage/annotation.py)."""
+    normalised = normalise(text)
+    mentions = _mentions(normalised)
+    return MessageReading(
+        text,
+        normalised.text,
+        tuple(mentions),
+        read_screening_answer(normalised.text, mentions),
+        screening_trigger(text, normalised.text, mentions, get_normaliser().is_known),
+    )

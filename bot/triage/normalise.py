@@ -121,6 +121,10 @@ class Normaliser:
         self.lexicon = lexicon | clinical
         self.spelling = spelling
 
+    def is_known(self, word: str) -> bool:
+        """An English word or one of the project's own, as written (lower case)."""
+        return word in self.ours or word in self.forms or word in self.counts
+
     def word(self, word: str, between_words: bool) -> Optional[str]:
         """What the word is read as, or None to read it as written."""
         lower = word.lower()

@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from bot.spacy_pipeline import build_pipeline
-from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, NUMERIC_FINDINGS, FindingKind
+from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, NUMERIC_FINDINGS, SCREENING_FINDINGS, FindingKind
 
 LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 
@@ -133,7 +133,7 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     unknown = sorted(set(findings) - set(FINDINGS))
     if unknown:
         raise LexiconError(f"{path}: unknown finding names {unknown}")
-    missing = sorted(set(FINDINGS) - set(findings) - NUMERIC_FINDINGS - DERIVED_FINDINGS)
+    missing = sorted(set(FINDINGS) - set(findings) - NUMERIC_FINDINGS - DERIVED_FINDINGS - SCREENING_FINDINGS)
     if missing:
         raise LexiconError(f"{path}: findings without phrases {missing}")
     cues = {kind: tuple(phrases) for kind, phrases in (data.get("cues") or {}).items()}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.profile import SymptomProfile
-from bot.triage.extract import Finding
+from bot.triage.findings import Finding
 
 # Symptom and mechanical answers that are findings under the same name or another one.
 _SYMPTOM_FINDINGS = {

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from spacy.tokens import Doc
 
+from bot.triage.findings import Status
 from bot.triage.pipeline import Lexicon
 from bot.triage.vocabulary import DATED_BY_ONSET, FINDINGS, INTAKE_FACTS, NUMERIC_FINDINGS, FindingKind
 
@@ -43,14 +43,6 @@ _ECHO_DASHES = frozenset({"-", "–", "—", "--", ":", "...", "…"})
 _ECHO_FOLLOWERS = frozenset({"and", "at", "not", "never", "none", "nothing", "whatsoever", "thankfully", "luckily"})
 
 TokenSpan = tuple[int, int]
-
-
-class Status(str, Enum):
-    CURRENT = "current"
-    NEGATED = "negated"
-    HYPOTHETICAL = "hypothetical"
-    OTHER_PERSON = "other_person"
-    PAST = "past"
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,14 @@ FINDINGS: Mapping[str, FindingKind] = {
     "past_clot": _H,
     "cancer": _H,
     "age_55_plus": _H,
+    # answers to the red-flag screening question (screening.yml): the sign the person said they have
+    "screen_calf": _S,
+    "screen_breathing": _S,
+    "screen_fever": _S,
+    "screen_cold_foot": _S,
+    "screen_weak_foot": _S,
+    "screen_knee": _S,
+    "screen_any_sign": _S,
     # intake facts: read for the intake, used by no rule (a location or an onset is no red flag)
     "gradual_onset": _O,
     "walks_normally": _S,
@@ -124,6 +132,9 @@ VALUED_FINDINGS = frozenset({"pain_score", "age_55_plus"})
 
 # Produced by the number parser rather than by lexicon phrases.
 NUMERIC_FINDINGS = frozenset({"pain_score", "age_55_plus"})
+
+# Produced by the screening question's answers (screening.py), not from phrases.
+SCREENING_FINDINGS = frozenset(name for name in FINDINGS if name.startswith("screen_"))
 
 # Produced from another finding's mention and its scope (lexicon.yml `lasting`), not from phrases.
 DERIVED_FINDINGS = frozenset({"lasting_injury"})

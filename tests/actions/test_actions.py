@@ -19,7 +19,7 @@ from actions.intake_form import ValidateSymptomIntakeForm
 from bot.followups.schedule import zone
 from bot.knowledge import load_knowledge
 from bot.store import checkins, database_url, open_store
-from bot.triage.annotation import triage_annotation
+from bot.triage import read_text
 
 DOMAIN: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
 BENIGN_ANSWERS = {
@@ -34,7 +34,9 @@ BENIGN_ANSWERS = {
 
 
 def user_message(text: str, intent: str, entities: Optional[list[dict[str, Any]]] = None, **extra: Any) -> dict[str, Any]:
-    return {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], **extra}
+    # With the reading the NLU annotator stores: the actions read it, never the text again.
+    reading = {"triage": read_text(text).to_parse_data()}
+    return {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities or [], **reading, **extra}
 
 
 def entity(text: str, message: str, name: str, value: Optional[str] = None) -> dict[str, Any]:
@@ -269,7 +271,7 @@ def test_a_new_sign_in_a_check_in_is_named_with_what_to_do_even_when_the_pain_is
     person = checkins.get_or_create_person(engine, "rest", "tester")
     checkins.record_assessment(engine, person.id, "self_care", [], "test", {"pain_score": 6}, [])
     text = "my calf is swollen now"
-    latest = user_message(text, "inform", triage=triage_annotation(text))
+    latest = user_message(text, "inform")
     slots = {"checkin_change": "better", "checkin_pain": "3", "checkin_exercises": "yes", "checkin_new": text}
     _, messages = run(ActionFinishCheckIn(), make_tracker(latest, slots=slots))
     said = " ".join(message.get("text") or "" for message in messages)
@@ -280,8 +282,6 @@ def test_a_new_sign_in_a_check_in_is_named_with_what_to_do_even_when_the_pain_is
     # Nothing new: the same answers progress the exercises.
     _, messages = run(
         ActionFinishCheckIn(),
-        make_tracker(
-            user_message("nothing new", "deny", triage=triage_annotation("nothing new")), slots={**slots, "checkin_new": "none"}
-        ),
+        make_tracker(user_message("nothing new", "deny"), slots={**slots, "checkin_new": "none"}),
     )
     assert "utter_plan_progress" in [message.get("response") for message in messages]

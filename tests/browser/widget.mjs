@@ -13,6 +13,7 @@ const browserPath = args.chromium || process.env.CHROMIUM || "/usr/bin/chromium"
 
 // How a person would answer each intake question: a button where one fits, else typed words.
 const ANSWERS = {
+  red_flag_screen: { click: "None of these" },
   pain_location: { click: "The hollow at the back of the knee" },
   pain_onset: { click: "It built up gradually", keyboard: true },
   pain_duration: { type: "about three weeks" },
@@ -165,6 +166,27 @@ await step("an emergency stands out and is announced", async () => {
   const announced = await page.locator("#poplit-alert-announcer").textContent();
   if (!/Emergency: call 112 now\. /.test(announced || "")) throw new Error(`alert announcer says ${announced}`);
   await page.screenshot({ path: join(out, "emergency.png"), fullPage: true });
+});
+
+await step("a red-flag word the rules cannot place asks the screening question at once, and a tapped sign escalates", async () => {
+  await context.clearCookies();
+  await page.evaluate(() => window.localStorage.clear());
+  await page.reload();
+  await connected();
+  // A flight with a leg word that no rule places: the question comes first.
+  await turn(() => type("flew back from spain yesterday n my leg feels rly weird"));
+  const sign = chat().locator(".poplit-choice:not([disabled])", { hasText: "Swollen, red or warm calf" }).last();
+  await sign.waitFor({ timeout: 30000 });
+  if ((await slots()).requested_slot !== "red_flag_screen") throw new Error("the screening question was not the one asked");
+  await page.screenshot({ path: join(out, "screening-question.png"), fullPage: true });
+  await turn(() => sign.click());
+  const alert = chat().locator(".poplit-alert-urgent, .poplit-alert-emergency").last();
+  await alert.waitFor({ timeout: 30000 });
+  const state = await slots();
+  if (state.red_flag_screen !== "calf" || !["urgent", "emergency"].includes(state.triage_level)) {
+    throw new Error(`after the tapped sign: ${JSON.stringify({ screen: state.red_flag_screen, level: state.triage_level })}`);
+  }
+  await page.screenshot({ path: join(out, "screening-escalation.png"), fullPage: true });
 });
 
 await step("no script errors on the page", async () => {

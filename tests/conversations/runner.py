@@ -30,6 +30,9 @@ ASK_PREFIX = "utter_ask_"
 ESCALATION_RESPONSE = "utter_escalation"
 ACKNOWLEDGEMENT_PREFIX = "utter_acknowledge"
 ASSESS_ACTION = "action_assess"
+SCREENING_SLOT = "red_flag_screen"
+# What a conversation written before the screening question existed answers it with: the button.
+SCREENING_NONE = "None of these"
 
 Level = Literal["self_care", "see_clinician", "urgent", "emergency"]
 DurationExpectation = Union[tuple[float, float], Literal["unknown"]]
@@ -61,6 +64,12 @@ class Conversation(BaseModel, extra=Extra.forbid):
     turns: list[Turn]
     after: Expect = Expect()
 
+    @property
+    def knows_screening(self) -> bool:
+        """Whether it was written with the red-flag screening question in mind (expects it somewhere)."""
+        expectations = [turn.expect for turn in self.turns] + [self.after]
+        return any(e.asks == SCREENING_SLOT or SCREENING_SLOT in e.slots or SCREENING_SLOT in e.not_asks for e in expectations)
+
 
 class ConversationFile(BaseModel, extra=Extra.forbid):
     conversations: list[Conversation]
@@ -90,6 +99,12 @@ class TurnObservation:
     def asked(self) -> list[str]:
         return [name[len(ASK_PREFIX) :] for name in self.responses if name.startswith(ASK_PREFIX)]
 
+    def then_screened(self, later: "TurnObservation") -> "TurnObservation":
+        """This turn, which asked the screening question, and the turn that answered it, as one: what
+        both said and did but that question, and the slots as they are after."""
+        responses = [name for name in self.responses if name != ASK_PREFIX + SCREENING_SLOT] + later.responses
+        return TurnObservation(responses, self.texts + later.texts, self.actions + later.actions, later.slots)
+
 
 @dataclass
 class ConversationResult:
@@ -97,6 +112,7 @@ class ConversationResult:
     met: int = 0
     failures: list[str] = field(default_factory=list)
     times_asked: Counter = field(default_factory=Counter)
+    screenings_answered: int = 0  # screening questions the runner answered for the conversation
 
     @property
     def total(self) -> int:
@@ -186,6 +202,11 @@ def run_conversation(assistant: RunningAssistant, conversation: Conversation, ru
     assessed_ever = False
     for number, turn in enumerate(conversation.turns, start=1):
         seen = observe(assistant, sender, turn.user)
+        if seen.asked[-1:] == [SCREENING_SLOT] and not conversation.knows_screening:
+            # Written before the screening question existed: it is answered with the "None of these"
+            # button, and the turn's expectations hold for what follows.
+            seen = seen.then_screened(observe(assistant, sender, SCREENING_NONE))
+            result.screenings_answered += 1
         result.times_asked.update(seen.asked)
         assessed_ever = assessed_ever or ASSESS_ACTION in seen.actions
         check_expectations(result, f"{conversation.id} turn {number}", turn.expect, seen, assessed_ever)
@@ -207,11 +228,14 @@ def report_lines(results: list[ConversationResult]) -> list[str]:
     total = sum(result.total for result in results)
     worst = max((count for result in results for count in result.times_asked.values()), default=0)
     perfect = sum(not result.failures for result in results)
+    answered = sum(result.screenings_answered for result in results)
     lines = [
         f"Conversations: {len(results)} ({perfect} with every expectation met); "
         f"expectations met: {met} of {total} ({met / max(total, 1):.1%}); "
         f"most times one question was asked in a conversation: {worst}",
     ]
+    if answered:
+        lines.append(f"Screening questions answered {SCREENING_NONE!r} for conversations written before it: {answered}")
     for result in results:
         lines.extend(f"  FAIL {failure}" for failure in result.failures)
     return lines

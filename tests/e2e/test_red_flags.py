@@ -89,7 +89,15 @@ def test_escalations_and_conversation_are_written_to_postgres(assistant: Running
     assert len(rows) == 1 and tracker_rows > 0
     level, rule_ids, evidence, version, engine_files = rows[0]
     assert level == "emergency" and "pe_signs" in json.loads(rule_ids) and json.loads(evidence) and version
-    assert set(json.loads(engine_files)) == {"rules.yml", "lexicon.yml", "spacy", "spacy-lookups-data"}
+    assert set(json.loads(engine_files)) == {
+        "rules.yml",
+        "lexicon.yml",
+        "text_speak.yml",
+        "screening.yml",
+        "spacy",
+        "spacy-lookups-data",
+        "symspellpy",
+    }
 
 
 def test_vignettes_through_the_running_assistant(assistant: RunningAssistant, report: Callable[[str], None]) -> None:

@@ -11,6 +11,7 @@ from bot.intake import build_profile, describes_own_pain
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 from bot.nlu.description_first import DEFERRED_KEY, DescriptionFirst
+from bot.triage import read_text
 from tests.support.assistant import PROJECT_ROOT
 
 
@@ -63,18 +64,25 @@ def test_every_acknowledgement_has_domain_wording() -> None:
     ],
 )
 def test_a_first_person_description_is_told_from_a_question(text: str, describes: bool) -> None:
-    assert describes_own_pain(text) is describes
+    assert describes_own_pain(read_text(text)) is describes
+
+
+def annotated(text: str) -> Message:
+    """A message as DescriptionFirst gets it: after the red-flag annotator stored its reading."""
+    message = Message.build(text=text)
+    message.set("triage", read_text(text).to_parse_data())
+    return message
 
 
 def test_the_description_wins_and_the_question_is_kept_for_later() -> None:
     selector = {"ask_prevention": {"response": {"intent_response_key": "ask_prevention/movement_breaks"}}}
-    message = Message.build(text="pain behind my knee when I sit for long at work")
+    message = annotated("pain behind my knee when I sit for long at work")
     message.set("intent", {"name": "ask_prevention", "confidence": 0.7})
     message.set("response_selector", selector)
     DescriptionFirst().process([message])
     assert message.get("intent")["name"] == "describe_symptoms"
     assert message.get(DEFERRED_KEY) == "ask_prevention/movement_breaks"
-    question = Message.build(text="how often should I stretch my hamstrings?")
+    question = annotated("how often should I stretch my hamstrings?")
     question.set("intent", {"name": "ask_exercises", "confidence": 0.9})
     DescriptionFirst().process([question])
     assert question.get("intent")["name"] == "ask_exercises"
@@ -84,7 +92,7 @@ def test_a_description_that_nearly_reads_as_a_question_keeps_the_question_too() 
     """DIET may tip either way on such a message; the deferred answer must not depend on which."""
     selector = {"ask_prevention": {"response": {"intent_response_key": "ask_prevention/movement_breaks"}}}
     for runner_up_confidence, deferred in ((0.42, "ask_prevention/movement_breaks"), (0.05, None)):
-        message = Message.build(text="pain behind my knee when I sit for long at work")
+        message = annotated("pain behind my knee when I sit for long at work")
         message.set("intent", {"name": "describe_symptoms", "confidence": 1 - runner_up_confidence})
         ranking = [{"name": "describe_symptoms", "confidence": 1 - runner_up_confidence}]
         message.set("intent_ranking", ranking + [{"name": "ask_prevention", "confidence": runner_up_confidence}])

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from bot.intake import UNKNOWN, Entity, IntakeUpdate, build_profile, read_message, summarize, update_intake
+from bot.triage import read_text
 
 TODAY = date(2026, 11, 26)
 
@@ -65,37 +66,37 @@ TODAY = date(2026, 11, 26)
     ],
 )
 def test_answers_are_read_by_the_triage_engines_reader(slot: str, text: str, expected: str | None) -> None:
-    assert read_message(text, asked=slot, today=TODAY).answers.get(slot) == expected
+    assert read_message(read_text(text), asked=slot, today=TODAY).answers.get(slot) == expected
 
 
 def test_a_denial_is_never_read_as_the_symptom() -> None:
     for text in ("no locking", "it doesn't give way", "never catches"):
-        assert read_message(text, asked="mechanical_symptoms").answers["mechanical_symptoms"] == "none"
-    assert read_message("my knee isn't swollen").answers["swelling"] == "no"
+        assert read_message(read_text(text), asked="mechanical_symptoms").answers["mechanical_symptoms"] == "none"
+    assert read_message(read_text("my knee isn't swollen")).answers["swelling"] == "no"
 
 
 def test_one_message_answers_several_questions_in_any_order() -> None:
-    answers = read_message("gradual, about 3 weeks, 4/10, no swelling", asked="pain_onset", today=TODAY).answers
+    answers = read_message(read_text("gradual, about 3 weeks, 4/10, no swelling"), asked="pain_onset", today=TODAY).answers
     assert answers == {"pain_onset": "gradual", "pain_duration": "about 3 weeks", "pain_score": "4", "swelling": "no"}
 
 
 def test_a_description_answers_what_it_says() -> None:
-    answers = read_message("the back of my right knee aches and sometimes it buckles on the stairs").answers
+    answers = read_message(read_text("the back of my right knee aches and sometimes it buckles on the stairs")).answers
     assert answers == {"pain_location": "back_of_knee", "mechanical_symptoms": "giving_way"}
 
 
 def test_a_correction_does_not_answer_the_question_asked() -> None:
-    assert read_message("no, it's my calf", asked="swelling").answers == {"pain_location": "calf"}
-    assert read_message("actually it's more like a 6", asked="swelling").answers == {"pain_score": "6"}
-    assert read_message("sorry, it does swell", asked="mechanical_symptoms").answers == {"swelling": "yes"}
+    assert read_message(read_text("no, it's my calf"), asked="swelling").answers == {"pain_location": "calf"}
+    assert read_message(read_text("actually it's more like a 6"), asked="swelling").answers == {"pain_score": "6"}
+    assert read_message(read_text("sorry, it does swell"), asked="mechanical_symptoms").answers == {"swelling": "yes"}
 
 
 def test_a_date_of_something_else_is_not_the_pains_duration() -> None:
-    assert "pain_duration" not in read_message("I ran yesterday and my knee aches at the back", today=TODAY).answers
+    assert "pain_duration" not in read_message(read_text("I ran yesterday and my knee aches at the back"), today=TODAY).answers
 
 
 def test_an_activity_duration_is_not_the_pains() -> None:
-    answers = read_message("my knee hurts after sitting for 3 hours at work", today=TODAY).answers
+    answers = read_message(read_text("my knee hurts after sitting for 3 hours at work"), today=TODAY).answers
     assert "pain_duration" not in answers
 
 
@@ -107,7 +108,16 @@ def update(
     misses: dict | None = None,
     times_asked: dict | None = None,
 ) -> IntakeUpdate:
-    return update_intake(current or {}, earlier, latest, asked, misses or {}, times_asked or {}, today=TODAY)
+    readings = [read_text(text) for text in earlier]
+    return update_intake(
+        current or {},
+        readings,
+        None if latest is None else read_text(latest),
+        asked,
+        misses or {},
+        times_asked or {},
+        today=TODAY,
+    )
 
 
 def test_earlier_messages_fill_only_open_questions_and_the_latest_corrects() -> None:
@@ -190,8 +200,8 @@ def test_the_read_back_says_denials_as_denials() -> None:
 def test_how_it_started_is_read_in_any_words(answer: str, onset: str) -> None:
     """The answer to the onset question: an injury word that is not denied is an injury; any other
     account of how it began is gradual."""
-    assert read_message(answer, "pain_onset").answers.get("pain_onset") == onset
+    assert read_message(read_text(answer), "pain_onset").answers.get("pain_onset") == onset
 
 
 def test_a_verdict_like_not_good_negates_nothing_after_it() -> None:
-    assert read_message("not good, limping", "weight_bearing").answers.get("weight_bearing") == "limping"
+    assert read_message(read_text("not good, limping"), "weight_bearing").answers.get("weight_bearing") == "limping"

@@ -17,7 +17,7 @@ from bot.nlu.red_flag_annotator import RedFlagAnnotator
 from bot.policies.red_flag_policy import ESCALATION_RESPONSE, EVIDENCE_RESPONSE, SafetyStep, next_safety_step
 from bot.settings import emergency_number
 from bot.store import EscalationRecord
-from bot.triage.annotation import triage_annotation
+from bot.triage import read_text
 from tests.support.assistant import PROJECT_ROOT
 
 DOMAIN = Domain.load(str(PROJECT_ROOT / "domain.yml"))
@@ -32,13 +32,16 @@ def annotate(text: str) -> dict[str, Any]:
 def test_annotator_attaches_level_rules_and_findings() -> None:
     result = annotate("my calf is swollen since the flight and I can't catch my breath")
     assert result["level"] == "emergency" and "pe_signs" in result["rule_ids"]
-    assert {finding["name"] for finding in result["findings"]} >= {"breathless"}
+    assert {m["name"] for m in result["mentions"] if m["status"] == "current"} >= {"breathless"}
+    assert result["normalised"] and result["screening"]["verdict"] in ("signs", "none", "unsure", "unreadable")
     assert annotate("no swelling and it never gives way")["level"] == "self_care"
 
 
 def user(text: str, intent: str = "describe_symptoms") -> UserUttered:
     """A message as Rasa logs it, with the annotation the NLU annotator writes."""
-    return UserUttered(text, {"name": intent, "confidence": 1.0}, parse_data={"text": text, "triage": triage_annotation(text)})
+    return UserUttered(
+        text, {"name": intent, "confidence": 1.0}, parse_data={"text": text, "triage": read_text(text).to_parse_data()}
+    )
 
 
 def tracker_with(events: list[Event], slots: Optional[dict[str, Any]] = None) -> DialogueStateTracker:

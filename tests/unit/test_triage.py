@@ -41,7 +41,7 @@ from bot.triage.pipeline import (
     make_doc,
 )
 from bot.triage.rules import RULES_PATH
-from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, INTAKE_FACTS, NUMERIC_FINDINGS
+from bot.triage.vocabulary import DERIVED_FINDINGS, FINDINGS, INTAKE_FACTS, NUMERIC_FINDINGS, SCREENING_FINDINGS
 from tests.support.assistant import PROJECT_ROOT
 
 
@@ -319,7 +319,7 @@ def test_the_nearest_time_marker_decides() -> None:
 # ---------------------------------------------------------------- lexicon
 def test_lexicon_loads_and_covers_every_finding() -> None:
     lexicon = load_lexicon()
-    assert set(lexicon.findings) | NUMERIC_FINDINGS | DERIVED_FINDINGS == set(FINDINGS)
+    assert set(lexicon.findings) | NUMERIC_FINDINGS | DERIVED_FINDINGS | SCREENING_FINDINGS == set(FINDINGS)
     assert set(lexicon.lasting.values()) == DERIVED_FINDINGS
 
 

@@ -8,8 +8,7 @@ import pytest
 import yaml
 
 from bot.levels import TriageLevel
-from bot.triage import RuleSetError, Status, assess_conversation, extract_findings, extract_mentions, screen
-from bot.triage.annotation import triage_annotation
+from bot.triage import RuleSetError, Status, assess_conversation, extract_findings, extract_mentions, read_text, screen
 from bot.triage.numbers import find_pain_scores
 from bot.triage.rules import RULES_PATH, parse_rules
 
@@ -640,10 +639,11 @@ def test_no_rule_may_test_an_intake_fact() -> None:
         parse_rules(data)
 
 
-def test_the_annotation_carries_red_flags_only() -> None:
+def test_the_reading_counts_red_flags_only() -> None:
     # Negated locations would otherwise drop the NLU's location entities before the intake reads them.
-    annotation = triage_annotation("not behind the knee, it's in my calf, walking fine")
-    assert annotation["findings"] == [] and annotation["excluded_spans"] == []
+    reading = read_text("not behind the knee, it's in my calf, walking fine")
+    assert reading.findings == [] and reading.excluded_spans == []
+    assert {m.finding.name for m in reading.mentions} >= {"location_calf", "walks_normally"}
     assert {finding.name for finding in extract_findings("it's in my calf")} == {"location_calf"}
 
 
