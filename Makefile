@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 SPACY_MODEL := var/spacy/en_poplit
 MODEL := models/poplit.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# What a model is trained from: Rasa's files, the NLU components' code and the normaliser's table
+# (training examples are normalised before DIET sees their words).
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py) bot/triage/text_speak.yml
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 # The machine's pip config adds local indexes that are not there; keep pip's output readable.
 PIP := $(VENV)/bin/pip --disable-pip-version-check
@@ -48,8 +50,8 @@ $(MODEL): $(SPACY_MODEL)/meta.json $(TRAINING_INPUTS)
 	@mkdir -p models var
 	@start=$$(date +%s); \
 	  set -o pipefail; $(RASA) train --skip-validation --fixed-model-name poplit --out models 2>&1 \
-	    | { grep -vE "is ignored: it is neither|DeprecationWarning|declare_namespace|^  (import|declare|from jax)" || true; }; \
-	  echo "$$(( $$(date +%s) - start ))" > var/last-training-seconds; \
+	    | { grep -vE "is ignored: it is neither|DeprecationWarning|declare_namespace|^  (import|declare|from jax)" || true; } && \
+	  echo "$$(( $$(date +%s) - start ))" > var/last-training-seconds && \
 	  echo "trained $(MODEL) in $$(cat var/last-training-seconds) s"
 
 train: $(MODEL)

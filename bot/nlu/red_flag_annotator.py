@@ -8,18 +8,19 @@ the same turn without reading the message again.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.names import TRIAGE_KEY
+from bot.nlu.normalised_reading import normalised_reading
 from bot.triage import read_text
+from bot.triage.extract import read_normalised
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -37,9 +38,9 @@ class RedFlagAnnotator(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text: Optional[str] = message.get(TEXT)
-            if text:
-                message.set(TRIAGE_KEY, read_text(text).to_parse_data(), add_to_output=True)
+            reading = normalised_reading(message)
+            if reading is not None:
+                message.set(TRIAGE_KEY, read_normalised(reading).to_parse_data(), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -36,9 +36,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot import names
 from bot.escalation import escalation_for
 from bot.levels import TriageLevel, highest
+from bot.names import TRIAGE_KEY
 from bot.policies import action_server_guard
 from bot.settings import emergency_number
-from bot.triage import Finding, assess, grow_red_flags
+from bot.triage import Finding, assess, grow_red_flags, read_text
 from bot.triage.annotation import MessageReading, messages_findings
 from bot.triage.screening import ScreeningVerdict, screening_findings
 
@@ -83,7 +84,12 @@ def _actions_since_latest_message(tracker: DialogueStateTracker) -> List[str]:
 
 
 def _parse_data(message: UserUttered) -> Dict[str, Any]:
-    return {"text": message.text, **(message.parse_data or {})}
+    parse_data = {"text": message.text, **(message.parse_data or {})}
+    if TRIAGE_KEY not in parse_data and message.text and not message.text.startswith("/"):
+        # Text that reached the dialogue without the NLU pipeline (`rasa test core` feeds stories'
+        # messages this way) is read here; a button's `/intent` payload says nothing.
+        parse_data[TRIAGE_KEY] = read_text(message.text).to_parse_data()
+    return parse_data
 
 
 def _after_escalation(tracker: DialogueStateTracker, last_action: str) -> Optional[str]:

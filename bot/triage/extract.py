@@ -154,7 +154,12 @@ def assess_conversation(texts: Iterable[str], rules: RuleSet | None = None, know
 
 def read_text(text: str) -> MessageReading:
     """The one reading of a message that every later step reads (bot/triage/annotation.py)."""
-    normalised = normalise(text)
+    return read_normalised(normalise(text))
+
+
+def read_normalised(normalised: Normalised) -> MessageReading:
+    """`read_text` of a message already normalised (the NLU pipeline normalises once, up front)."""
+    text = normalised.original
     mentions = _mentions(normalised)
     return MessageReading(
         text,

@@ -19,10 +19,10 @@ from __future__ import annotations
 import bisect
 import importlib.resources
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Container, Optional
+from typing import Any, Container, Optional
 
 import yaml
 from pydantic import BaseModel, Extra, validator
@@ -38,6 +38,7 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.yml")
 # hold misspellings on purpose). All are known words; the lexicon's are also what a misspelling is
 # read as first.
 PROSE_TEXTS = (PROJECT_ROOT / "bot" / "knowledge", PROJECT_ROOT / "bot" / "feelings.yml", PROJECT_ROOT / "domain.yml")
+NLU_TEXTS = (PROJECT_ROOT / "data" / "nlu",)
 # The most frequent English words are in every phrase, so they say nothing about which word was meant.
 COMMON_WORDS = 300
 # A guess between words the same distance away is taken only when one is this much more frequent.
@@ -101,6 +102,29 @@ class Normalised:
         finish = last.original_end if last.changed else last.original_start + (end - last.start)
         return begin, max(begin, finish)
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"original": self.original, "text": self.text, "pieces": [list(astuple(piece)) for piece in self.pieces]}
+
+    @classmethod
+    def from_dict(cls, stored: dict[str, Any]) -> "Normalised":
+        return cls(stored["original"], stored["text"], tuple(Piece(*piece) for piece in stored["pieces"]))
+
+    def as_read(self, original_start: int, original_end: int) -> str:
+        """How the person's characters [original_start, original_end) read once normalised ("dunno"
+        reads "don't know"); a changed word is read whole wherever the stretch cuts it."""
+        read: list[str] = []
+        for piece in self.pieces:
+            if piece.original_end <= original_start or piece.original_start >= original_end:
+                continue
+            if piece.changed:
+                read.append(self.text[piece.start : piece.end])
+            else:
+                offset = piece.start - piece.original_start
+                read.append(
+                    self.text[max(original_start, piece.original_start) + offset : min(original_end, piece.original_end) + offset]
+                )
+        return "".join(read)
+
 
 class Normaliser:
     def __init__(
@@ -112,6 +136,7 @@ class Normaliser:
         spelling: SymSpell,
         forms: Container[str] = frozenset(),
         lexicon: frozenset[str] = frozenset(),
+        vocabulary: frozenset[str] = frozenset(),
     ) -> None:
         self.table = table
         self.forms = forms  # spaCy's lookup table of English word forms ("clunks", "undersold")
@@ -119,6 +144,9 @@ class Normaliser:
         self.ours = ours | clinical | frozenset(table.keep)
         self.clinical = clinical
         self.lexicon = lexicon | clinical
+        # Every word the assistant itself reads or writes (its NLU examples, its prose): a typo with
+        # no symptom word near is read as one of these ("thsnks", "questins", "hoow").
+        self.vocabulary = vocabulary | self.lexicon
         self.spelling = spelling
 
     def is_known(self, word: str) -> bool:
@@ -138,20 +166,23 @@ class Normaliser:
             return lower + "g"
         count = self.counts.get(lower)
         if count is None:
-            return self.corrected(lower)
+            return self.corrected(lower, any_of_ours=True)
         if count < RARE_COUNT:
             # A rare word one letter from a symptom word far more frequent ("legg") is that word.
-            meant = self.corrected(lower)
+            meant = self.corrected(lower, any_of_ours=False)
             return meant if meant is not None and self.counts.get(meant, 0) >= RARE_LEAD * count else None
         return None
 
-    def corrected(self, lower: str) -> Optional[str]:
+    def corrected(self, lower: str, any_of_ours: bool) -> Optional[str]:
         """The lexicon's word meant, when the evidence is clear. From the nearest words (one letter
         away, two for long words): those with the same first letter (typos rarely change it) that are
         the lexicon's (the readers look for no other words, so no other word is worth the risk of a
         wrong guess); then the likeliest kind of slip (two letters swapped, then a letter left out,
         then one too many, then one wrong); one of those, or one clearly more frequent than the
-        others. Words of three letters are read only as a lexicon word with one letter left out."""
+        others. Words of three letters are read only as a lexicon word with one letter left out.
+        With no symptom word near, the same evidence reads a word in no dictionary as a word of the
+        assistant's own vocabulary (`any_of_ours`, `_vocabulary_word`); a rare dictionary word ("tite")
+        is only ever read as a symptom word."""
         reach = 1 if len(lower) < 8 else 2
         nearest = self.spelling.lookup(lower, Verbosity.CLOSEST, max_edit_distance=reach)
         same_start = [s for s in nearest if s.term[0] == lower[0]]
@@ -163,13 +194,27 @@ class Normaliser:
             if likeliest:
                 return _clear_choice(likeliest)
         if len(lower) == 3:
-            return None  # three letters: only a letter left out is clear enough ("bak", "caf")
+            # three letters: only a letter left out is clear enough ("bak", "caf")
+            return self._vocabulary_word(lower, same_start) if any_of_ours else None
         candidates = [s for s in same_start if s.term in self.clinical]
         likeliest = [s for s in candidates if _one_too_many(lower, s.term)]
         if likeliest:
             return _clear_choice(likeliest)
+        if not candidates and any_of_ours:
+            return self._vocabulary_word(lower, same_start)
         # A wrong letter in a word of four letters makes too many other words ("helo": held, help).
         return _clear_choice(candidates) if len(lower) > 4 else None
+
+    def _vocabulary_word(self, lower: str, same_start: list[SuggestItem]) -> Optional[str]:
+        """The assistant's own word meant by a typo no symptom word is near, by the same evidence:
+        the likeliest slip first ("nto": not), a wrong letter only in words of five or more."""
+        words = [s for s in same_start if s.term in self.vocabulary]
+        slips = (_swapped, _left_out) if len(lower) == 3 else (_swapped, _left_out, _one_too_many)
+        for slip in slips:
+            likeliest = [s for s in words if slip(lower, s.term)]
+            if likeliest:
+                return _clear_choice(likeliest)
+        return _clear_choice(words) if len(lower) > 4 else None
 
     def __call__(self, text: str) -> Normalised:
         pieces: list[Piece] = []
@@ -244,15 +289,17 @@ def get_normaliser() -> Normaliser:
     # written, nor words to correct others into.
     lexicon = frozenset(word for word in project_words((LEXICON_PATH,)) if word in counts or word in prose)
     clinical = frozenset(word for word in lexicon if word not in common)
+    # The NLU examples hold misspellings on purpose: only their dictionary words are the assistant's.
+    vocabulary = frozenset(word for word in project_words(NLU_TEXTS) | prose if word in counts)
     spelling = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
-    # Only the lexicon's words are corrected into, but the others make the choice between them fair
+    # Only the project's words are corrected into, but the others make the choice between them fair
     # ("blod" is as near "blog" as "blood").
     for word, count in counts.items():
-        if count >= CORRECTION_MIN_COUNT or word in clinical:
+        if count >= CORRECTION_MIN_COUNT or word in clinical or word in vocabulary:
             spelling.create_dictionary_entry(word, max(count, 1))
     for word in clinical - counts.keys():
         spelling.create_dictionary_entry(word, 1)
-    return Normaliser(load_text_speak(), counts, prose | lexicon, clinical, spelling, word_forms(), lexicon)
+    return Normaliser(load_text_speak(), counts, prose | lexicon, clinical, spelling, word_forms(), lexicon, vocabulary)
 
 
 def normalise(text: str) -> Normalised:

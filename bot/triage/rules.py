@@ -57,6 +57,13 @@ class Rule:
     when: Condition
 
 
+def condition_findings(condition: Condition) -> frozenset[str]:
+    """Every finding name a condition tests."""
+    if isinstance(condition, (FindingPresent, AtLeast)):
+        return frozenset({condition.name})
+    return frozenset().union(*(condition_findings(part) for part in condition.parts))
+
+
 @dataclass(frozen=True)
 class RuleSet:
     version: str
