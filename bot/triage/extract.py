@@ -165,6 +165,6 @@ def read_normalised(normalised: Normalised) -> MessageReading:
         text,
         normalised.text,
         tuple(mentions),
-        read_screening_answer(normalised.text, mentions),
+        read_screening_answer(normalised, mentions),
         screening_trigger(text, normalised.text, mentions, get_normaliser().is_known),
     )

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import yaml
 from pydantic import BaseModel, Extra, validator
 
 from bot.triage.findings import Finding, Mention, Status
 from bot.triage.vocabulary import FINDINGS
+
+if TYPE_CHECKING:  # the speller behind it is loaded only where messages are read
+    from bot.triage.normalise import Normalised
 
 SCREENING_PATH = Path(__file__).with_name("screening.yml")
 FINDING_PREFIX = "screen_"
@@ -135,14 +138,18 @@ def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
     return text[before_breaks[-1] if before_breaks else 0 : start], text[end : after.start() if after else len(text)]
 
 
-def read_screening_answer(normalised: str, mentions: Sequence[Mention]) -> ScreeningAnswer:
+def read_screening_answer(reading: Normalised, mentions: Sequence[Mention]) -> ScreeningAnswer:
     """An answer to the screening question, from the message's normalised text and its mentions.
 
     A sign is named by a current finding of its own or by one of its words not denied in its clause
     nor said to be all right ("my breathing's fine"); any sign wins over "none" ("no fever but my
-    calf is hot"). With no sign, a hedge is "unsure", a denial is "none", a bare "yes" is a sign
-    not yet named, and anything else cannot be read.
+    calf is hot"). Words the reader placed (in some mention, whatever its status) mean what it
+    read them as ("can't walk without limping" is limping, no sign). With no sign, a hedge is
+    "unsure", a denial is "none", a bare "yes" is a sign not yet named, and anything else cannot be
+    read.
     """
+    normalised = reading.text
+    placed = [(m.finding.start, m.finding.end) for m in mentions]
     screening = load_screening()
     sign_patterns, none, unsure, yes, all_right = _compiled()
     current = {m.finding.name for m in mentions if m.status is Status.CURRENT}
@@ -152,6 +159,9 @@ def read_screening_answer(normalised: str, mentions: Sequence[Mention]) -> Scree
             named.append(sign.id)
             continue
         for match in sign_patterns[sign.id].finditer(normalised):
+            start, end = reading.to_original(match.start(), match.end())
+            if any(start < placed_end and placed_start < end for placed_start, placed_end in placed):
+                continue
             before, after = _clause_around(normalised, match.start(), match.end())
             if not _DENIAL.search(before) and not all_right.search(after):
                 named.append(sign.id)

@@ -26,6 +26,7 @@ const DAY = 24 * 60 * 60 * 1000;
 const OPENING = "the back of my right knee has ached for about three weeks, it came on gradually, about 6/10";
 // The intake questions the opening leaves open, answered as a person would (the opening says 6/10).
 const ANSWERS = {
+  red_flag_screen: { click: "None of these" },
   pain_location: { click: "The hollow at the back of the knee" },
   pain_onset: { click: "It built up gradually" },
   pain_duration: { type: "about three weeks" },

@@ -8,6 +8,7 @@ from tests.support.assistant import RunningAssistant
 
 # One plausible answer per intake question, as a person would type it.
 ANSWERS = {
+    "red_flag_screen": "none of these",
     "pain_location": "right at the back of the knee",
     "pain_onset": "it came on gradually",
     "pain_duration": "about three weeks",

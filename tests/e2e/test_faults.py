@@ -35,8 +35,15 @@ EMERGENCY = "my calf is swollen and I suddenly can't breathe and have chest pain
 URGENT = "I twisted it at football and now I can't put any weight on it at all"
 INTAKE_START = "the back of my knee has been aching"
 ONSET_QUESTION = "How did it start"
+SCREENING_QUESTION = "signs that need care quickly"
 DURATION_QUESTION = "How long have you had this pain"
 TIMINGS: dict[str, list[float]] = {}
+
+
+def start_intake(assistant: RunningAssistant, sender: str) -> str:
+    """The description, then "None of these" to the screening question: the replies to the latter."""
+    assert SCREENING_QUESTION in " ".join(texts(assistant.say(sender, INTAKE_START)))
+    return " ".join(texts(assistant.say(sender, "None of these")))
 
 
 @pytest.fixture
@@ -116,7 +123,7 @@ def test_hung_mid_intake_urgent_and_emergency_end_the_form_in_time(assistant: Ru
         ("hung-intake-urgent", URGENT, TriageLevel.URGENT),
         ("hung-intake-emergency", EMERGENCY, TriageLevel.EMERGENCY),
     ):
-        assert ONSET_QUESTION in " ".join(texts(assistant.say(sender, INTAKE_START)))
+        assert ONSET_QUESTION in start_intake(assistant, sender)
         with action_server_hung(assistant):
             replies, seconds = timed_say(assistant, sender, text)
             TIMINGS.setdefault("hung", []).append(seconds)
@@ -128,7 +135,7 @@ def test_hung_mid_intake_urgent_and_emergency_end_the_form_in_time(assistant: Ru
 
 
 def test_hung_mid_intake_the_question_is_asked_again_and_the_form_resumes(assistant: RunningAssistant) -> None:
-    assert ONSET_QUESTION in " ".join(texts(assistant.say("hung-form", INTAKE_START)))
+    assert ONSET_QUESTION in start_intake(assistant, "hung-form")
     with action_server_hung(assistant):
         replies, _ = timed_say(assistant, "hung-form", "it came on gradually")
         assert replies[0] == apology() and ONSET_QUESTION in replies[-1], replies
@@ -141,7 +148,7 @@ def test_hung_mid_intake_the_question_is_asked_again_and_the_form_resumes(assist
 def test_killed_mid_intake_back_within_seconds_emergency_works_in_the_gap(
     assistant: RunningAssistant, database_url: str, report: Callable[[str], None]
 ) -> None:
-    assert ONSET_QUESTION in " ".join(texts(assistant.say("killed-intake", INTAKE_START)))
+    assert ONSET_QUESTION in start_intake(assistant, "killed-intake")
     restarts_before = assistant.health()["services"]["actions"]["restarts"]
     os.kill(assistant.service_pid("actions"), signal.SIGKILL)
     killed_at = time.monotonic()

@@ -48,6 +48,7 @@ def test_no_locking_is_a_denial_not_locking(assistant: RunningAssistant) -> None
 def test_limping_a_bit_is_not_cannot_bear_weight(assistant: RunningAssistant) -> None:
     sender = "why-limping"
     turn(assistant, sender, "my knee hurts at the back")
+    turn(assistant, sender, "none of those")
     _, tracker = turn(assistant, sender, "I can't walk without limping a bit")
     slots = tracker["slots"]
     assert slots["weight_bearing"] == "limping"
@@ -58,8 +59,8 @@ def test_what_the_description_said_is_not_asked(assistant: RunningAssistant) -> 
     sender = "why-buckles"
     _, tracker = turn(assistant, sender, "the back of my right knee aches and sometimes it buckles on the stairs")
     assert tracker["slots"]["mechanical_symptoms"] == "giving_way" and tracker["slots"]["pain_location"] == "back_of_knee"
-    assert asked(tracker) == ["pain_onset"]
-    for answer in ("gradually", "a month", "3", "no"):
+    assert asked(tracker) == ["red_flag_screen"]
+    for answer in ("none of these", "gradually", "a month", "3", "no"):
         _, tracker = turn(assistant, sender, answer)
         assert "mechanical_symptoms" not in asked(tracker) and "pain_location" not in asked(tracker)
 
@@ -77,8 +78,9 @@ def test_durations_are_kept_whole(assistant: RunningAssistant) -> None:
 def test_a_description_with_a_context_starts_the_intake_and_it_reaches_the_assessment(assistant: RunningAssistant) -> None:
     sender = "why-sitting"
     replies, tracker = turn(assistant, sender, "pain behind my knee when I sit for long at work")
-    assert tracker["active_loop"].get("name") == "symptom_intake_form" and asked(tracker) == ["pain_onset"]
+    assert tracker["active_loop"].get("name") == "symptom_intake_form" and asked(tracker) == ["red_flag_screen"]
     for answer in (
+        "nope, none of those",
         "it crept up on me",
         "a couple of weeks",
         "4",

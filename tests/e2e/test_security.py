@@ -57,7 +57,7 @@ def store_rows(assistant: RunningAssistant, query: str, *params: Any) -> list[tu
 
 def through_the_assessment(assistant: RunningAssistant, sender: str) -> None:
     assistant.say(sender, OPENING)
-    for _ in range(8):
+    for _ in range(10):
         slots = assistant.rest_tracker(sender)["slots"]
         if slots.get("assessment_done"):
             return
