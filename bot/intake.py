@@ -259,10 +259,10 @@ def describes_own_pain(message: MessageReading) -> bool:
         return False
     if _OWN_KNEE_PAIN.search(text):
         return True
-    if not _FIRST_PERSON.search(text):
-        return False
-    answers = read_message(message).answers
-    return bool(answers.keys() - {"pain_duration"})
+    facts = read_message(message).answers.keys() - {"pain_duration"}
+    # Without "I" or "my", two facts of the intake still make a description ("achey back of knee,
+    # slow onset").
+    return bool(facts) and (bool(_FIRST_PERSON.search(text)) or len(facts) >= 2)
 
 
 # A question proper opens with a question word; "maybe 3 weeks?" or "a 6?" is an answer said unsure.

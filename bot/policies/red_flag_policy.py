@@ -37,6 +37,7 @@ from bot import names
 from bot.escalation import escalation_for
 from bot.levels import TriageLevel, highest
 from bot.names import TRIAGE_KEY
+from bot.numbers import parse_pain_score
 from bot.policies import action_server_guard
 from bot.settings import emergency_number
 from bot.triage import Finding, assess, grow_red_flags, read_text
@@ -52,6 +53,7 @@ MESSAGE_SLOT = names.ESCALATION_MESSAGE
 EVIDENCE_SLOT = names.ESCALATION_EVIDENCE
 RECORD_SLOT = names.ESCALATION_RECORD
 SCREENING_SLOT = names.RED_FLAG_SCREEN
+PAIN_SCORE_SLOT = "pain_score"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,16 @@ def _after_escalation(tracker: DialogueStateTracker, last_action: str) -> Option
     return None
 
 
+def _pending_score(tracker: DialogueStateTracker, latest: MessageReading) -> List[Finding]:
+    """A bare pain score given as the answer to the intake's pain question ("8 maybe 9 tbh") is a
+    finding at once: free text needs "/10" or "out of 10" to be read as a score."""
+    pending = tracker.active_loop_name == names.INTAKE_FORM and tracker.get_slot(REQUESTED_SLOT) == PAIN_SCORE_SLOT
+    if not pending or any(finding.name == "pain_score" for finding in latest.findings):
+        return []
+    score = parse_pain_score(latest.normalised)
+    return [] if score is None else [Finding("pain_score", latest.text, -1, -1, score)]
+
+
 def _screening_answered(tracker: DialogueStateTracker, latest: MessageReading) -> List[Finding]:
     """The signs the latest message names as its answer to the screening question, as findings
     (none when that question is not the one pending)."""
@@ -130,7 +142,9 @@ def next_safety_step(tracker: DialogueStateTracker) -> SafetyStep:
         return SafetyStep()
     latest = MessageReading.from_parse_data(_parse_data(messages[-1]))
     screened = _screening_answered(tracker, latest)
-    assessment = assess(messages_findings(_parse_data(message) for message in messages) + screened)
+    # What the latest message answers of a pending question counts with what it says.
+    answered = screened + _pending_score(tracker, latest)
+    assessment = assess(messages_findings(_parse_data(message) for message in messages) + answered)
     level_before = highest(tracker.get_slot(LEVEL_SLOT))
     level = highest(assessment.level, level_before)
     red_flags = grow_red_flags(tracker.get_slot(RED_FLAGS_SLOT), assessment.rule_ids)
@@ -143,7 +157,7 @@ def next_safety_step(tracker: DialogueStateTracker) -> SafetyStep:
     if screened:
         events.append(SlotSet(SCREENING_SLOT, latest.screening_answer.slot_value))
 
-    message_is_serious = assess(latest.findings + screened).level >= TriageLevel.URGENT
+    message_is_serious = assess(latest.findings + answered).level >= TriageLevel.URGENT
     session_rose_to_serious = level >= TriageLevel.URGENT and level > level_before
     if not (message_is_serious or session_rose_to_serious):
         if _calls_for_screening(tracker, latest, level_before):

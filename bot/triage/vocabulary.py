@@ -58,6 +58,7 @@ FINDINGS: Mapping[str, FindingKind] = {
     "leg_swelling": _S,
     "calf_pain": _S,
     "calf_tender": _S,
+    "calf_red_or_warm": _S,
     "cold_foot": _S,
     "pale_or_blue_foot": _S,
     "numbness": _S,

@@ -114,3 +114,8 @@ def test_questions_after_the_assessment_use_the_persons_plan() -> None:
         assert listed[0].name in (knowledge.personal_answer(listed[0].topic, advice) or "")
     urgent = knowledge.advise(profile, TriageLevel.URGENT)
     assert knowledge.personal_answer("ask_exercises/which", urgent) is None  # no exercises until seen
+
+
+def test_two_facts_of_the_intake_without_i_or_my_are_a_description() -> None:
+    assert describes_own_pain(read_text("hi, achey back of knee, slow onset"))
+    assert not describes_own_pain(read_text("back of the knee?"))

@@ -127,3 +127,19 @@ def test_negated_and_other_peoples_signs_do_not_escalate() -> None:
 def test_later_in_the_turn_the_policy_only_follows_its_own_escalation() -> None:
     events = [user(EMERGENCY), ActionExecuted("action_greet")]
     assert next_safety_step(tracker_with(events)) == SafetyStep()
+
+
+def test_a_bare_severe_score_answering_the_pain_question_escalates_at_once() -> None:
+    def answering(question: str, text: str) -> SafetyStep:
+        events = [
+            ActiveLoop("symptom_intake_form"),
+            SlotSet("requested_slot", question),
+            ActionExecuted(ACTION_LISTEN_NAME),
+            user(text, "inform"),
+        ]
+        return next_safety_step(tracker_with(events))
+
+    step = answering("pain_score", "8 maybe 9 tbh its rly bad")
+    assert step.action == ESCALATION_RESPONSE and "severe_pain" in slot_events(step)["red_flags"]
+    assert answering("pain_score", "3 or 4").action is None
+    assert answering("pain_duration", "9").action is None  # nine of what: days, weeks
