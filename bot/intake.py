@@ -11,7 +11,7 @@ from datetime import date
 from typing import Iterable, Mapping, Optional, Sequence
 
 from bot import names
-from bot.numbers import Duration, durations_in, parse_duration, parse_pain_score
+from bot.numbers import Duration, corrected_score, durations_in, parse_duration, parse_pain_score
 from bot.profile import SymptomProfile
 from bot.triage.annotation import MessageReading
 from bot.triage.findings import Status
@@ -105,7 +105,7 @@ _ONSET_ACCOUNT = re.compile(
 _BARE_NORMAL = re.compile(
     r"^\W*(?:(?:yes|yeah|yep|yup|ya|so|well|um|erm|oh|i think|i guess|it's|its|seems?|pretty|mostly|totally|all|"
     r"walking|walk|i walk|i'm walking|im walking|getting about)\W+)*"
-    r"(fine|ok|okay|alright|all right|normal(?:ly)?|no problems?|no issues?|good)\b",
+    r"(fine|ok|okay|alright|all right|normal(?:ly)?|no problems?|no issues?|no bother|good|grand)\b",
     re.I,
 )
 
@@ -214,7 +214,10 @@ def read_message(message: MessageReading, asked: Optional[str] = None, today: Op
         answers["weight_bearing"] = walking[-1]
 
     scores = [finding.value for finding in current if finding.name == "pain_score" and finding.value is not None]
-    if scores:
+    corrected = corrected_score(message.normalised)
+    if corrected is not None:  # "sorry I meant 4 not 7, and no swelling", whatever the question pending
+        answers["pain_score"] = f"{corrected:g}"
+    elif scores:
         answers["pain_score"] = f"{scores[-1]:g}"
 
     for slot in unsure_slots:
@@ -239,6 +242,7 @@ _EXPLICIT_QUESTION = re.compile(
     r"|\b(?:is that why|is this why|what does (?:that|this|it) mean|should i (?:see|get|go)|do i need)\b",
     re.I,
 )
+_PAIN_WORD = re.compile(r"\b(?:pain\w*|hurt\w*|ach\w*|sore\w*|throb\w*|twing\w*|niggl\w*|stiff\w*|agony)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.I)
 
 
@@ -261,8 +265,9 @@ def describes_own_pain(message: MessageReading) -> bool:
         return True
     facts = read_message(message).answers.keys() - {"pain_duration"}
     # Without "I" or "my", two facts of the intake still make a description ("achey back of knee,
-    # slow onset").
-    return bool(facts) and (bool(_FIRST_PERSON.search(text)) or len(facts) >= 2)
+    # slow onset"), and so does a place with a word of pain ("pain back of knee", "back of knee aches").
+    placed_pain = "pain_location" in facts and bool(_PAIN_WORD.search(message.normalised))
+    return bool(facts) and (bool(_FIRST_PERSON.search(text)) or len(facts) >= 2 or placed_pain)
 
 
 # A question proper opens with a question word; "maybe 3 weeks?" or "a 6?" is an answer said unsure.

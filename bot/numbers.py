@@ -46,6 +46,10 @@ _UNITS_IN_DAYS = {
 _RELATIVE_DAYS = {
     "today": 0.5,
     "this morning": 0.5,
+    "this afternoon": 0.25,
+    "this evening": 0.25,
+    "earlier today": 0.25,
+    "lunchtime": 0.25,
     "tonight": 0.5,
     "yesterday": 1,
     "last night": 1,
@@ -55,6 +59,8 @@ _RELATIVE_DAYS = {
     "last month": 30,
     "last year": 365,
 }
+# Read back as said ("this afternoon"), the others as "since ..." ("since yesterday").
+_SAID_AS_IS = ("today", "this morning", "this afternoon", "this evening", "earlier today", "tonight")
 
 
 def _to_number(token: str) -> float:
@@ -63,7 +69,7 @@ def _to_number(token: str) -> float:
 
 # An answer that starts with the number and goes on ("4, but it's worse at night").
 _LEADING_SCORE = re.compile(
-    rf"^\W*(?:(?:{_HEDGES_BEFORE})\W+)*{_NUMBER}(?:-?ish)?\s*(?:,|;|\.|!|\band\b|\bbut\b|$)(?!\s*(?:days?|weeks?|months?|years?|hours?))",
+    rf"^\W*(?:(?:{_HEDGES_BEFORE})\W+)*{_NUMBER}(?:-?ish|\s+or\s+so)?\s*(?:,|;|\.|!|\band\b|\bbut\b|$)(?!\s*(?:days?|weeks?|months?|years?|hours?))",
     re.I,
 )
 
@@ -73,18 +79,34 @@ _MEANT = re.compile(
     rf"\b(?:i\s+meant|meant|i\s+mean|make\s+(?:it|that)|no\s+wait|wait|actually|correction)\W+(?:(?:a|an|like|more\s+like)\s+)?{_NUMBER}\b",
     re.I,
 )
+# "the pain is more like 9": a score said again in the middle of another answer.
+_SAID_AGAIN = re.compile(
+    rf"\bpain\s+(?:is|'s|s)\s+(?:now\s+)?(?:more\s+like|nearer|closer\s+to|really)\s+(?:a\s+)?{_NUMBER}\b", re.I
+)
 _NOT_THE_OTHER = re.compile(rf"\bnot\s+(?:a\s+)?{_NUMBER}\W+(?:(?:but|more\s+like|it'?s|its|a)\s+)*{_NUMBER}\b", re.I)
 # Two numbers joined as a range, in any of the ways people join them: "5-6", "five or six", "five,
 # maybe six", "4 to 5", "3/4", "5, possibly even 6". The higher one is kept.
 _RANGE_JOIN = r"(?:\s*[,/-]\s*|\s+)(?:(?:or|maybe|to|possibly|perhaps|probably|prob|even|sometimes|up\s+to|more\s+like|nearer|closer\s+to)\s+){0,3}"
 _NOT_AN_ARTICLE = r"(?!(?:a|an)\b)"
-_UNIT_AFTER = r"(?!\s*(?:days?|nights?|weeks?|wks?|months?|mths?|years?|yrs?|hours?|hrs?|mins?|minutes?|times?|%))"
+_UNIT = r"\s*(?:days?|nights?|weeks?|wks?|months?|mths?|years?|yrs?|hours?|hrs?|mins?|minutes?|times?|%)"
+_UNIT_AFTER = rf"(?!{_UNIT})"
 _RANGE = re.compile(rf"\b{_NOT_AN_ARTICLE}{_NUMBER}(?:-?ish)?{_RANGE_JOIN}{_NOT_AN_ARTICLE}{_NUMBER}\b{_UNIT_AFTER}", re.I)
 _OUT_OF_TEN = re.compile(r"\s*(?:/|out\s+of|outta)\s*(?:10|ten)\b", re.I)
 
 
+def corrected_score(text: str) -> Optional[float]:
+    """The score a correction names, wherever it is said ("sorry I meant 4 not 7", "actually the pain
+    is more like 9"); None when there is no correction to a score."""
+    for pattern in (_MEANT, _NOT_THE_OTHER, _SAID_AGAIN):
+        match = pattern.search(text)
+        if match and not re.match(_UNIT, text[match.end() :], re.I):  # "I meant 3 weeks" is no score
+            score = _to_number(match.groups()[-1])
+            return score if 0 <= score <= 10 else None
+    return None
+
+
 def _corrected_or_range(text: str) -> Optional[float]:
-    for pattern in (_MEANT, _NOT_THE_OTHER):
+    for pattern in (_MEANT, _NOT_THE_OTHER, _SAID_AGAIN):
         match = pattern.search(text)
         if match:
             return _to_number(match.groups()[-1])
@@ -202,7 +224,7 @@ def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, int
                 (
                     match.start(),
                     match.end(),
-                    Duration(days, phrase if phrase in ("today", "this morning", "tonight") else f"since {phrase}"),
+                    Duration(days, phrase if phrase in _SAID_AS_IS else f"since {phrase}"),
                 )
             )
     if not found:

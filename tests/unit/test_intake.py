@@ -205,3 +205,18 @@ def test_how_it_started_is_read_in_any_words(answer: str, onset: str) -> None:
 
 def test_a_verdict_like_not_good_negates_nothing_after_it() -> None:
     assert read_message(read_text("not good, limping"), "weight_bearing").answers.get("weight_bearing") == "limping"
+
+
+@pytest.mark.parametrize(
+    "text, asked, answers",
+    [
+        # a score corrected in the middle of another answer, whatever the question pending
+        ("sorry i meant 4 not 7, fat fingers. and no swelling", "mechanical_symptoms", {"pain_score": "4", "swelling": "no"}),
+        ("no swelling. actually the pain is more like 9 tbh", "mechanical_symptoms", {"pain_score": "9", "swelling": "no"}),
+        ("i meant 3 weeks not 2", "pain_score", {"pain_duration": "3 weeks"}),
+        ("3 or so, no swelling", "pain_score", {"pain_score": "3", "swelling": "no"}),
+        ("walkin grand", "weight_bearing", {"weight_bearing": "normal"}),
+    ],
+)
+def test_casual_answers_given_alongside_others(text: str, asked: str, answers: dict[str, str]) -> None:
+    assert read_message(read_text(text), asked=asked, today=TODAY).answers == answers
