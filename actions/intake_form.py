@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.conversation import latest_intent, session_readings
 from bot import names
 from bot.feelings import acknowledgements
-from bot.intake import INTAKE_SLOTS, IntakeUpdate, answers_despite_question, update_intake
+from bot.intake import INTAKE_SLOTS, IntakeUpdate, answers_despite_intent, update_intake
 from bot.settings import emergency_number
 
 # A question asked in the middle of the intake is answered by a rule, never taken as an answer.
@@ -27,11 +27,19 @@ NOT_ANSWERS = {
     names.EXTERNAL_CHECK_IN,  # a check-in from the scheduler replaces an unfinished intake
 }
 
-# Questions NLU may see in an answer said unsure ("maybe 3 weeks?"), which is still the answer.
-QUESTIONS = {intent for intent in NOT_ANSWERS if intent.startswith("ask_")}
+# Intents NLU may see in an answer ("maybe 3 weeks?" a question, a bare "normal" a stop), which is
+# still the answer when it reads as one (bot.intake.answers_despite_intent).
+MISTAKABLE = {intent for intent in NOT_ANSWERS if intent.startswith("ask_")} | {"stop"}
 
 # Actions that may run between a person's message and this validation without having handled it.
-_TRANSPARENT_ACTIONS = {"action_listen", "action_extract_slots", names.INTAKE_FORM, names.VALIDATE_INTAKE_FORM}
+# action_stop_intake is one when it declined to stop (an answer NLU took for a stop).
+_TRANSPARENT_ACTIONS = {
+    "action_listen",
+    "action_extract_slots",
+    names.INTAKE_FORM,
+    names.VALIDATE_INTAKE_FORM,
+    "action_stop_intake",
+}
 
 
 def _answers_latest_message(tracker: Tracker) -> bool:
@@ -74,7 +82,7 @@ class ValidateSymptomIntakeForm(Action):
         asked = tracker.get_slot(names.REQUESTED_SLOT)
         intent = latest_intent(tracker)
         if latest_is_answer and intent in NOT_ANSWERS:
-            if not (intent in QUESTIONS and answers_despite_question(readings[-1], asked)):
+            if not (intent in MISTAKABLE and answers_despite_intent(readings[-1], asked)):
                 # Nothing validated: Rasa rejects the form for this turn, and the rules answer the
                 # question (or stop the intake) before the form asks its question again.
                 return []

@@ -278,10 +278,15 @@ _OPENS_A_QUESTION = re.compile(
 )
 
 
-def answers_despite_question(message: MessageReading, asked: Optional[str]) -> bool:
-    """A message NLU took for a question that is the answer to the question pending: it answers it
-    and does not open as a question does ("maybe 3 weeks?", "6?", "the back of the knee?")."""
-    if not asked or _OPENS_A_QUESTION.search(message.normalised):
+# Words that ask to stop, whatever else the message says.
+_STOP_WORDS = re.compile(r"\b(?:stop|quit|cancel|enough|end|exit|leave it|later|no more|don't want|bye)\b", re.I)
+
+
+def answers_despite_intent(message: MessageReading, asked: Optional[str]) -> bool:
+    """A message NLU took for a question or a wish to stop that is the answer to the question
+    pending: it answers it, does not open as a question does and asks nothing to stop ("maybe 3
+    weeks?", "6?", "the back of the knee?", a bare "normal")."""
+    if not asked or _OPENS_A_QUESTION.search(message.normalised) or _STOP_WORDS.search(message.normalised):
         return False
     return asked in read_message(message, asked).answers
 

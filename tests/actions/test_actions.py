@@ -16,6 +16,7 @@ from actions.assess import ActionAssess
 from actions.check_ins import WHERE_ASKED, ActionCheckInsConsent, ActionFinishCheckIn, ActionNotUnderstood, ActionYesOrNo
 from actions.greet import ActionGreet
 from actions.intake_form import ValidateSymptomIntakeForm
+from actions.stop_intake import ActionStopIntake
 from bot.followups.schedule import zone
 from bot.knowledge import load_knowledge
 from bot.store import checkins, database_url, open_store
@@ -285,3 +286,19 @@ def test_a_new_sign_in_a_check_in_is_named_with_what_to_do_even_when_the_pain_is
         make_tracker(user_message("nothing new", "deny"), slots={**slots, "checkin_new": "none"}),
     )
     assert "utter_plan_progress" in [message.get("response") for message in messages]
+
+
+def test_an_answer_nlu_took_for_a_stop_goes_back_to_the_intake_and_a_real_stop_stops() -> None:
+    slots = {"requested_slot": "weight_bearing"}
+    kept = make_tracker(
+        user_message("normal", "stop"), slots=slots, active_loop="symptom_intake_form", after_latest=["action_stop_intake"]
+    )
+    events, messages = run(ActionStopIntake(), kept)
+    assert events == [{"event": "followup", "timestamp": None, "name": "symptom_intake_form"}] and not messages
+    validated, _ = run(ValidateSymptomIntakeForm(), kept)
+    assert slot_events(validated)["weight_bearing"] == "normal"
+    stopped = make_tracker(user_message("stop asking me questions", "stop"), slots=slots, active_loop="symptom_intake_form")
+    events, messages = run(ActionStopIntake(), stopped)
+    assert {"event": "active_loop", "timestamp": None, "name": None} in events and messages[0][
+        "response"
+    ] == "utter_intake_stopped"

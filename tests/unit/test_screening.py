@@ -12,7 +12,7 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet
 
 from bot import names
-from bot.intake import SCREENING_SAFETY_RESPONSE, answers_despite_question
+from bot.intake import SCREENING_SAFETY_RESPONSE, answers_despite_intent
 from bot.levels import TriageLevel
 from bot.policies.red_flag_policy import ESCALATION_RESPONSE, next_safety_step
 from bot.triage import assess, read_text
@@ -200,10 +200,12 @@ def test_only_a_direct_answer_fills_the_screening_question() -> None:
         ("how long does it usually take to heal?", "pain_duration", False),
         ("is 6 bad?", "pain_score", False),
         ("what exercises can I do?", "pain_score", False),
+        ("normal", "weight_bearing", True),
+        ("stop, that's enough questions", "weight_bearing", False),
     ],
 )
 def test_an_answer_said_as_a_question_is_still_the_answer(text: str, asked: str, answers: bool) -> None:
-    assert answers_despite_question(read_text(text), asked) is answers
+    assert answers_despite_intent(read_text(text), asked) is answers
 
 
 def test_the_action_server_loads_neither_spacy_nor_the_lexicon_nor_the_speller() -> None:
