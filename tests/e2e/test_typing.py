@@ -57,3 +57,22 @@ def test_misspelled_negations_are_still_negations(assistant: RunningAssistant) -
     _, slots = conversation(assistant, "the back of my knee aches after running", "no sweling, it dosnt lock or giv way")
     assert slots["triage_level"] in (None, "self_care"), slots
     assert not {"catching_locking", "giving_way"} & set(slots.get("red_flags") or [])
+
+
+def test_casual_answers_from_the_issue_are_read_as_answers(assistant: RunningAssistant) -> None:
+    sender = "typed-" + secrets.token_hex(4)
+    steps = [
+        ("pain behind my knee, came on gradually", {"requested_slot": "red_flag_screen"}),
+        # a negated list denies every item: none of the signs, no swelling, and no red flag raised
+        ("no redness, swelling or heat in the calf", {"red_flag_screen": "none", "swelling": "no", "requested_slot": "pain_duration"}),
+        ("maybe 3 weeks?", {"pain_duration_days": 21.0, "requested_slot": "pain_score"}),  # "?" and still the answer
+        ("five, maybe six", {"pain_score": "6", "requested_slot": "mechanical_symptoms"}),  # a range keeps the higher
+        ("oops, I meant 5 not 6", {"pain_score": "5"}),  # the correction wins
+        ("none of these", {"mechanical_symptoms": "none"}),
+        ("getting about okay", {"weight_bearing": "normal", "assessment_done": True}),
+    ]
+    for message, expected in steps:
+        assistant.say(sender, message)
+        slots = assistant.rest_tracker(sender)["slots"]
+        assert {name: slots.get(name) for name in expected} == expected, (message, slots)
+    assert slots["triage_level"] in (None, "self_care") and not slots.get("red_flags")
