@@ -64,7 +64,10 @@ def test_casual_answers_from_the_issue_are_read_as_answers(assistant: RunningAss
     steps = [
         ("pain behind my knee, came on gradually", {"requested_slot": "red_flag_screen"}),
         # a negated list denies every item: none of the signs, no swelling, and no red flag raised
-        ("no redness, swelling or heat in the calf", {"red_flag_screen": "none", "swelling": "no", "requested_slot": "pain_duration"}),
+        (
+            "no redness, swelling or heat in the calf",
+            {"red_flag_screen": "none", "swelling": "no", "requested_slot": "pain_duration"},
+        ),
         ("maybe 3 weeks?", {"pain_duration_days": 21.0, "requested_slot": "pain_score"}),  # "?" and still the answer
         ("five, maybe six", {"pain_score": "6", "requested_slot": "mechanical_symptoms"}),  # a range keeps the higher
         ("oops, I meant 5 not 6", {"pain_score": "5"}),  # the correction wins
