@@ -44,6 +44,7 @@ class Sign(BaseModel, extra=Extra.forbid):
     id: str
     findings: list[str]
     patterns: list[str]
+    unless: list[str] = []
 
     @validator("findings", each_item=True)
     def _known_finding(cls, name: str) -> str:
@@ -155,6 +156,8 @@ def read_screening_answer(reading: Normalised, mentions: Sequence[Mention]) -> S
     current = {m.finding.name for m in mentions if m.status is Status.CURRENT}
     named: list[str] = []
     for sign in screening.signs:
+        if sign.unless and re.search("|".join(sign.unless), normalised, re.I):
+            continue
         if current & set(sign.findings):
             named.append(sign.id)
             continue

@@ -56,6 +56,7 @@ def test_every_button_reads_as_one_sign_none_or_not_sure_and_every_sign_has_a_bu
         ("i cant lift my foot up properly", {"weak_foot"}),
         ("cant put any weight on it", {"knee"}),
         ("its stuck bent", {"knee"}),
+        ("locked", {"knee"}),
         ("no fever but my calf is hot", {"calf"}),
         ("not sure, maybe a bit warm", {"calf"}),  # a hedged sign is still a sign
         ("yes", {ANY_SIGN}),
@@ -78,6 +79,7 @@ def test_free_text_answers_that_name_a_sign(answer: str, signs: set[str]) -> Non
         ("idk", UNSURE),
         ("not rly sure", UNSURE),
         ("dunno", UNSURE),
+        ("it gets stuck sometimes for a few seconds, then ok", NONE),  # catching, not a knee locked now
         ("banana", UNREADABLE),
         ("what do you mean", UNREADABLE),
     ],
