@@ -205,7 +205,7 @@ def chats_in(body: bytes) -> set[str]:
     """The chat ids an update names, as the stand-in records them."""
     try:
         update = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python's parser goes
         return set()
     found: set[str] = set()
     if isinstance(update, dict):
