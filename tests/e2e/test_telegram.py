@@ -66,7 +66,7 @@ def test_a_description_leads_to_a_question_with_buttons_and_a_tap_moves_on(
     tap = telegram_api.callback_update(question, first_title)
     assert post_update(assistant.base_url, tap) == (200, {"status": "ok"})
     telegram_api.wait_for(
-        "/answerCallbackQuery", where=lambda call: call.params["callback_query_id"] == tap["callback_query"]["id"]
+        "/answerCallbackQuery", where=lambda call: call.params.get("callback_query_id") == tap["callback_query"]["id"]
     )
     [marked] = telegram_api.wait_for("/editMessageText", where=to_chat(chat))
     assert marked.params["text"].endswith("» " + first_title)
