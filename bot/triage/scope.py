@@ -99,7 +99,7 @@ class DocScope:
             has_mark = any(token.text == "?" for token in sentence)
             self.question_marks.append(has_mark)
             self.questions.append(opens_question or has_mark)
-        others = list(cues.get("other_person", ()))
+        others = [span for span in cues.get("other_person", ()) if not self._possesses_a_thing(span)]
         selves = [span for span in cues.get("self", ()) if not any(_inside(span, o) for o in others)]
         self.clause_commas, self.topic_commas, self.present_topic_commas = self._new_clause_commas(lexicon, selves)
         self.negation_clause = self._clauses(lexicon, lexicon.strong_breaks | lexicon.weak_breaks, breaks_at=self.clause_commas)
@@ -410,12 +410,23 @@ class DocScope:
             markers = [item for item in markers if item not in dated]
             started = any(marker_kind == "past_remote" for _, marker_kind in dated)
         if not any(marker_kind == "present" for _, marker_kind in markers):
-            # "it started locking years ago but hasn't since": after a start date, a "but" that says it
-            # stopped ends it too.
-            markers += self._settled_after(span, after_contrast=started)
+            # "it started locking years ago but hasn't since", "had a fever last month but it's long
+            # gone": after a date, a "but" that says it stopped ends it too.
+            dated_before = started or any(marker_kind in ("recent", "past_remote") for _, marker_kind in markers)
+            settled = self._settled_after(span, after_contrast=dated_before)
+            if kind is FindingKind.SYMPTOM and any(marker_kind == "resolved" for _, marker_kind in settled):
+                # a date says when; the clause after says it is over ("a fever last month, long gone now")
+                return next(marker for marker, marker_kind in settled if marker_kind == "resolved")
+            markers += settled
         # An event is dated, not resolved: "my kneecap used to pop out as a teenager" is remote
         # whichever of the two phrases is nearer.
         markers = [(marker, marker_kind) for marker, marker_kind in markers if marker_kind in _MARKERS_FOR[kind]]
+        if self._habitual(span):
+            # "it locks for a sec then frees up, fine right now": what it keeps doing is fine at the
+            # moment, not over ("it locked, fine now" is)
+            markers = [
+                (m, k) for m, k in markers if not (k == "resolved" and any(t.lower_ == "now" for t in self.doc[m[0] : m[1]]))
+            ]
         if not markers:
             return None
         # Nearest marker decides; on a tie the present wins, because missing a current sign costs more.
@@ -423,6 +434,26 @@ class DocScope:
         if marker_kind in _PAST_FOR[kind]:
             return marker
         return None
+
+    def _possesses_a_thing(self, cue: TokenSpan) -> bool:
+        """ "my sister's wedding", "my mates party": someone else's event or thing, where the writer
+        was, not someone else's complaint ("my dad's knee", "my sons calf")."""
+        end = cue[1]
+        possessive = self.doc[end - 1].lower_.endswith("s") and self.doc[end - 1].lower_ != self.doc[end - 1].lemma_
+        if end < len(self.doc) and self.doc[end].lower_ in ("'s", "s", "'"):
+            possessive, end = True, end + 1
+        if not possessive or end >= len(self.doc):
+            return False
+        following = self.doc[end]
+        return following.is_alpha and following.lemma_ not in _BODY_PARTS and following.lower_ not in _BODY_PARTS
+
+    def _habitual(self, span: TokenSpan) -> bool:
+        """Whether the finding's own words say what the knee keeps doing: a verb of a complaint in
+        the present ("locks", "catches", "gives way", "swells up")."""
+        return any(
+            token.lemma_ in _HABITUAL_VERBS and token.lower_ in (token.lemma_ + "s", token.lemma_ + "es")
+            for token in self.doc[span[0] : span[1]]
+        )
 
     def _dates_onset(self, span: TokenSpan, marker: TokenSpan) -> bool:
         """Whether `marker` dates a start word of the finding's clause ("began a few months ago", "a year
@@ -511,6 +542,43 @@ class DocScope:
             )
         ]
 
+
+# Words after "my dad's" that make it his complaint, not his wedding or car (also "left", "bad"...).
+_BODY_PARTS = frozenset(
+    {
+        "knee",
+        "leg",
+        "calf",
+        "foot",
+        "ankle",
+        "hip",
+        "back",
+        "thigh",
+        "hamstring",
+        "shin",
+        "joint",
+        "toe",
+        "kneecap",
+        "left",
+        "right",
+        "bad",
+        "other",
+        "own",
+        "pain",
+        "knees",
+        "legs",
+        "feet",
+        "calves",
+        "doctor",
+        "gp",
+        "physio",
+    }
+)
+
+# Verbs of a complaint that, in the present ("it locks"), tell what keeps happening.
+_HABITUAL_VERBS = frozenset(
+    {"lock", "catch", "give", "buckle", "jam", "stick", "swell", "click", "pop", "slip", "hurt", "ache", "throb"}
+)
 
 # Time markers, most present first (the order breaks ties between markers equally near).
 _MARKER_RANK = {"present": 0, "recent": 1, "resolved": 2, "past_remote": 3}

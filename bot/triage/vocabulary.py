@@ -56,6 +56,7 @@ FINDINGS: Mapping[str, FindingKind] = {
     # calf and leg
     "calf_swelling": _S,
     "leg_swelling": _S,
+    "whole_leg_swelling": _S,
     "calf_pain": _S,
     "calf_tender": _S,
     "calf_red_or_warm": _S,
@@ -67,6 +68,7 @@ FINDINGS: Mapping[str, FindingKind] = {
     "fever": _S,
     "unwell": _S,
     "weight_loss": _S,
+    "night_sweats": _S,
     "breathless": _S,
     "chest_pain": _S,
     "coughing_blood": _S,
