@@ -29,7 +29,8 @@ NOT_ANSWERS = {
 
 # Intents NLU may see in an answer ("maybe 3 weeks?" a question, a bare "normal" a stop), which is
 # still the answer when it reads as one (bot.intake.answers_despite_intent).
-MISTAKABLE = {intent for intent in NOT_ANSWERS if intent.startswith("ask_")} | {"stop"}
+# Pleasantries too: "normal ty" is the answer, thanks said on the way.
+MISTAKABLE = {intent for intent in NOT_ANSWERS if intent.startswith("ask_")} | {"stop", "thank", "greet", "goodbye"}
 
 # Actions that may run between a person's message and this validation without having handled it.
 # action_stop_intake is one when it declined to stop (an answer NLU took for a stop).

@@ -150,11 +150,22 @@ def says_dont_know(text: str) -> bool:
     return bool(_DONT_KNOW.search(text))
 
 
-def _pain_duration(text: str, today: Optional[date]) -> Optional[Duration]:
-    """The first duration in the text that is about the pain, not an activity ("after sitting for 3 hours")."""
+# What may come between a mention and the date that belongs to it ("had a fever last month").
+_SAME_CLAUSE = re.compile(r"^[^,.;:!?]{0,40}$")
+_CLAUSE_BREAK = re.compile(r"\b(?:but|and|though|although|because|so)\b", re.I)
+
+
+def _pain_duration(text: str, today: Optional[date], not_current: Sequence[tuple[int, int]] = ()) -> Optional[Duration]:
+    """The first duration in the text that is about the pain, not an activity ("after sitting for 3
+    hours") nor the date of something past, hypothetical or someone else's that comes just before it
+    in its clause ("had a fever last month", `not_current` holding where those mentions are)."""
     for start, end, duration in durations_in(text, today):
-        if not _NOT_PAIN_DURATION_BEFORE.search(text[:start]) and not _NOT_PAIN_DURATION_AFTER.search(text[end:]):
-            return duration
+        if _NOT_PAIN_DURATION_BEFORE.search(text[:start]) or _NOT_PAIN_DURATION_AFTER.search(text[end:]):
+            continue
+        between = [text[mention_end:start] for _, mention_end in not_current if mention_end <= start]
+        if any(_SAME_CLAUSE.match(words) and not _CLAUSE_BREAK.search(words) for words in between):
+            continue
+        return duration
     return None
 
 
@@ -176,6 +187,7 @@ def read_message(message: MessageReading, asked: Optional[str] = None, today: Op
         if m.status in (Status.CURRENT, Status.NEGATED, Status.PAST) and _SLOT_OF_FINDING.get(m.finding.name) not in unsure_slots
     ]
     current = [m.finding for m in mentions if m.status is Status.CURRENT]
+    not_current = [(m.finding.start, m.finding.end) for m in all_mentions if m.status not in (Status.CURRENT, Status.NEGATED)]
     current_names = [finding.name for finding in current]
     # "it came on gradually a month ago": for where it hurts and how it began, a date says when it
     # started, not that it is over.
@@ -223,14 +235,22 @@ def read_message(message: MessageReading, asked: Optional[str] = None, today: Op
     for slot in unsure_slots:
         answers.setdefault(slot, UNKNOWN)
 
-    duration = _pain_duration(text, today)
+    # As typed first (the phrase read back is theirs), then as normalised ("abt 5 dyas").
+    written = text if durations_in(text, today) else message.normalised
+    duration = _pain_duration(written, today, not_current if written is text else ())
     if duration is not None:
         answers["pain_duration"] = duration.phrase
 
     if asked == SCREENING_SLOT and message.screening_answer.slot_value is not None:
         answers[SCREENING_SLOT] = message.screening_answer.slot_value
-    if asked and asked not in answers and not (answers and _CORRECTION_CUE.search(text)):
+    # A bare answer said first, then something past or someone else's ("no, my ankle was swollen
+    # last summer but that's long gone"); with something current, "no," may open a correction.
+    only_elsewhere = bool(not_current) and corrected is None and not any(m.status is Status.CURRENT for m in all_mentions)
+    if asked and asked not in answers and not (answers and not only_elsewhere and _CORRECTION_CUE.search(text)):
         bare = _bare_answer(asked, message.normalised)
+        if asked == "pain_score":
+            score = score_answer(message)
+            bare = f"{score:g}" if score is not None else bare
         if bare is not None:
             answers[asked] = bare
     return Reading(answers, duration)
@@ -249,8 +269,11 @@ _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.I)
 # "my knee hurts", "my left calf's been aching", "knee pain, been going on for ages" (not "my dad's knee")
 _OWN_KNEE_PAIN = re.compile(
     r"(?:\bmy\s+(?:(?:left|right|bad|poor|dodgy|old|other)\s+)?(?:knee|knees|leg|calf|thigh|hamstring)(?:'s|s)?\b[^.?!]{0,40}"
-    r"\b(?:hurt\w*|pain\w*|ach\w*|sore|bugging|bothering|killing|playing up|niggl\w*|throbb\w*|twing\w*|stiff)\b"
-    r"|^\W*(?:\w+\s+)?(?:knee|leg|calf)\s+(?:pain|ache|problems?)\b)",
+    r"\b(?:hurt\w*|pain\w*|ach\w*|sore|bugging|bothering|killing|playing up|acting up|niggl\w*|throbb\w*|twing\w*|stiff)\b"
+    r"|^\W*(?:\w+\s+)?(?:knee|leg|calf)\s+(?:pain|ache|problems?)\b"
+    # opening with the knee, no "my": "knee's been playing up", "left knee killing me"
+    r"|^\W*(?:(?:the|left|right|bad|dodgy)\s+)?(?:knee|knees|leg|calf|hamstring)(?:'s|s|\s+is|\s+has)?\s+(?:\w+\s+){0,2}?"
+    r"(?:hurt\w*|pain\w*|ach\w*|sore|killing|playing up|acting up|niggl\w*|throbb\w*|stiff|bugging|bothering)\b)",
     re.I,
 )
 
@@ -291,13 +314,22 @@ def answers_despite_intent(message: MessageReading, asked: Optional[str]) -> boo
     return asked in read_message(message, asked).answers
 
 
+def score_answer(message: MessageReading) -> Optional[float]:
+    """The answer to the pain-score question: read in the normalised text, or, when the message also
+    rates a pain that is not today's ("3, but what if it gets to a 9?", "it was 8 last week"), in
+    the person's words with those ratings left out."""
+    elsewhere = [m.finding for m in message.mentions if m.finding.name == "pain_score" and m.status is not Status.CURRENT]
+    if not elsewhere:
+        return parse_pain_score(message.normalised)
+    text = message.text
+    for finding in elsewhere:
+        text = text[: finding.start] + " " * (finding.end - finding.start) + text[finding.end :]
+    return parse_pain_score(text)
+
+
 def _bare_answer(asked: str, text: str) -> Optional[str]:
     """A short answer that means something only as the answer to `asked`, read in its normalised
     text ("nah no knock, just came on", "startd slow")."""
-    if asked == "pain_score":
-        score = parse_pain_score(text)
-        if score is not None:
-            return f"{score:g}"
     if says_dont_know(text):
         return UNKNOWN
     if asked == "swelling":

@@ -90,6 +90,7 @@ _RANGE_JOIN = r"(?:\s*[,/-]\s*|\s+)(?:(?:or|maybe|to|possibly|perhaps|probably|p
 _NOT_AN_ARTICLE = r"(?!(?:a|an)\b)"
 _UNIT = r"\s*(?:days?|nights?|weeks?|wks?|months?|mths?|years?|yrs?|hours?|hrs?|mins?|minutes?|times?|%)"
 _UNIT_AFTER = rf"(?!{_UNIT})"
+_AFTER_A_UNIT = re.compile(rf"\b{_NUMBER}\s*{_UNIT[3:]}\W*(?:no+\W+|sorry\W+|oops\W+)*$", re.I)
 _RANGE = re.compile(rf"\b{_NOT_AN_ARTICLE}{_NUMBER}(?:-?ish)?{_RANGE_JOIN}{_NOT_AN_ARTICLE}{_NUMBER}\b{_UNIT_AFTER}", re.I)
 _OUT_OF_TEN = re.compile(r"\s*(?:/|out\s+of|outta)\s*(?:10|ten)\b", re.I)
 
@@ -99,7 +100,8 @@ def corrected_score(text: str) -> Optional[float]:
     is more like 9"); None when there is no correction to a score."""
     for pattern in (_MEANT, _NOT_THE_OTHER, _SAID_AGAIN):
         match = pattern.search(text)
-        if match and not re.match(_UNIT, text[match.end() :], re.I):  # "I meant 3 weeks" is no score
+        # "I meant 3 weeks" and "3 weeks, I mean 2" correct a duration, not a score
+        if match and not re.match(_UNIT, text[match.end() :], re.I) and not _AFTER_A_UNIT.search(text[: match.start()]):
             score = _to_number(match.groups()[-1])
             return score if 0 <= score <= 10 else None
     return None
@@ -148,6 +150,12 @@ _DURATION_PHRASE = re.compile(
     rf"(?P<half>\s+and\s+a\s+half)?",
     re.I,
 )
+# A duration corrected at once by a bare number: "3 wks no sorry 2", "2 weeks, I mean 3", "a month, actually 6".
+_BARE_CORRECTION = re.compile(
+    rf"\W*(?:(?:no+|nope|sorry|oops|wait|i\s+mean|i\s+meant|meant|actually|make\s+(?:it|that)|or\s+rather|correction)\W+)+"
+    rf"(?:(?:more\s+like|like|about|maybe)\s+)?(?P<count>{_NUMBER[1:-1]})\b(?!{_UNIT})\W*$",
+    re.I,
+)
 # "for the last fortnight": one of the unit, no number written
 _LAST_UNIT = re.compile(r"\b(?:the\s+)?(?:last|past)\s+(?P<unit>fortnight|week|month|year)\b")
 _UNIT_SPELLINGS = {"dy": "day", "wek": "week", "mnth": "month", "mth": "month"}
@@ -193,8 +201,14 @@ def durations_in(text: str, today: Optional[date] = None) -> list[tuple[int, int
     for match in _DURATION_PHRASE.finditer(lowered):
         count = _to_number(match.group("count")) + (0.5 if match.group("half") else 0)
         unit = match.group("unit").lower()
-        days = count * _UNITS_IN_DAYS[_UNIT_SPELLINGS.get(unit, unit)]
-        found.append((match.start(), match.end(), Duration(days, _duration_phrase(text[match.start() : match.end()]))))
+        in_days = _UNITS_IN_DAYS[_UNIT_SPELLINGS.get(unit, unit)]
+        phrase = _duration_phrase(text[match.start() : match.end()])
+        end = match.end()
+        correction = _BARE_CORRECTION.match(lowered, end)
+        if correction:  # "3 wks no sorry 2": the number meant, in the unit just said
+            count, end = _to_number(correction.group("count")), correction.end()
+            phrase = f"{correction.group('count')} {_UNIT_SPELLINGS.get(unit, unit)}{'s' if count != 1 else ''}"
+        found.append((match.start(), end, Duration(count * in_days, phrase)))
     for match in _LAST_UNIT.finditer(lowered):
         unit = match.group("unit")
         found.append((match.start(), match.end(), Duration(_UNITS_IN_DAYS[unit], f"a {unit}")))

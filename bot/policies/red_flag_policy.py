@@ -35,9 +35,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import names
 from bot.escalation import escalation_for
+from bot.intake import read_message, score_answer
 from bot.levels import TriageLevel, highest
 from bot.names import TRIAGE_KEY
-from bot.numbers import parse_pain_score
 from bot.policies import action_server_guard
 from bot.settings import emergency_number
 from bot.triage import Finding, assess, grow_red_flags, read_text
@@ -54,6 +54,7 @@ EVIDENCE_SLOT = names.ESCALATION_EVIDENCE
 RECORD_SLOT = names.ESCALATION_RECORD
 SCREENING_SLOT = names.RED_FLAG_SCREEN
 PAIN_SCORE_SLOT = "pain_score"
+SWELLING_SLOT = "swelling"
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,18 @@ def _after_escalation(tracker: DialogueStateTracker, last_action: str) -> Option
     return None
 
 
-def _pending_score(tracker: DialogueStateTracker, latest: MessageReading) -> List[Finding]:
-    """A bare pain score given as the answer to the intake's pain question ("8 maybe 9 tbh") is a
-    finding at once: free text needs "/10" or "out of 10" to be read as a score."""
-    pending = tracker.active_loop_name == names.INTAKE_FORM and tracker.get_slot(REQUESTED_SLOT) == PAIN_SCORE_SLOT
-    if not pending or any(finding.name == "pain_score" for finding in latest.findings):
-        return []
-    score = parse_pain_score(latest.normalised)
-    return [] if score is None else [Finding("pain_score", latest.text, -1, -1, score)]
+def _pending_answer(tracker: DialogueStateTracker, latest: MessageReading) -> List[Finding]:
+    """A bare answer to the intake's pain or swelling question is a finding at once: "8 maybe 9 tbh"
+    (free text needs "/10" to be read as a score), and "yes, and it's hot and red" (the swelling
+    that makes heat and redness a sign of infection)."""
+    asked = tracker.get_slot(REQUESTED_SLOT) if tracker.active_loop_name == names.INTAKE_FORM else None
+    if asked == PAIN_SCORE_SLOT and not any(finding.name == "pain_score" for finding in latest.findings):
+        score = score_answer(latest)
+        return [] if score is None else [Finding("pain_score", latest.text, -1, -1, score)]
+    if asked == SWELLING_SLOT and not any(finding.name == "swelling" for finding in latest.findings):
+        said_yes = read_message(latest, asked).answers.get(SWELLING_SLOT) == "yes"
+        return [Finding("swelling", latest.text, -1, -1)] if said_yes else []
+    return []
 
 
 def _screening_answered(tracker: DialogueStateTracker, latest: MessageReading) -> List[Finding]:
@@ -143,7 +148,7 @@ def next_safety_step(tracker: DialogueStateTracker) -> SafetyStep:
     latest = MessageReading.from_parse_data(_parse_data(messages[-1]))
     screened = _screening_answered(tracker, latest)
     # What the latest message answers of a pending question counts with what it says.
-    answered = screened + _pending_score(tracker, latest)
+    answered = screened + _pending_answer(tracker, latest)
     assessment = assess(messages_findings(_parse_data(message) for message in messages) + answered)
     level_before = highest(tracker.get_slot(LEVEL_SLOT))
     level = highest(assessment.level, level_before)

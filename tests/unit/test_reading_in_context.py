@@ -1,0 +1,99 @@
+"""What a phone-typed message means in its context: whose it is, whether it is over, which number
+answers the question. Mechanisms found by the fourth blind typed set, tested on wordings of their own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.intake import read_message
+from bot.levels import TriageLevel
+from bot.triage import Status, read_text
+
+TODAY = date(2026, 12, 7)
+
+
+def _statuses(text: str) -> dict[str, Status]:
+    return {mention.finding.name: mention.status for mention in read_text(text).mentions}
+
+
+@pytest.mark.parametrize(
+    "text, finding, status",
+    [
+        # someone else's complaint, the apostrophe left out
+        ("my wifes calf is swollen n red, mine is just achy behind the knee", "calf_swelling", Status.OTHER_PERSON),
+        ("my brothers knee locked at footy, im asking about my own knee", "locking", Status.OTHER_PERSON),
+        # someone else's event, where the writer was: the complaint is the writer's
+        ("was at my brothers stag do all weekend and now my calf is swollen and red", "calf_swelling", Status.CURRENT),
+        ("went to my mum's birthday meal and my knee swelled up after", "swelling", Status.CURRENT),
+        # dated, then said to be over
+        ("had a temperature last week but its all gone now", "fever", Status.PAST),
+        ("calf was swollen a fortnight ago, long gone", "calf_swelling", Status.PAST),
+        # what it keeps doing, fine at the moment
+        ("it catches every so often then frees off, ok right now", "catching", Status.CURRENT),
+        ("it swelled up after the match, fine now", "swelling", Status.PAST),
+    ],
+)
+def test_whose_it_is_and_whether_it_is_over(text: str, finding: str, status: Status) -> None:
+    assert _statuses(text).get(finding) == status
+
+
+@pytest.mark.parametrize(
+    "text, level, rule",
+    [
+        ("entire leg has swollen up from my hip down to the foot", TriageLevel.URGENT, "dvt_signs"),
+        ("whole leg is puffy and tight on the right", TriageLevel.URGENT, "dvt_signs"),
+        ("been waking up in night sweats lately and the knee aches", TriageLevel.SEE_CLINICIAN, "systemic"),
+        ("dropped nearly 6 kg without trying and my knee hurts behind", TriageLevel.SEE_CLINICIAN, "systemic"),
+        ("my leg went numb below the knee and it's gone pale", TriageLevel.EMERGENCY, "ischaemia"),
+        ("the foot on my bad side is really cold", TriageLevel.EMERGENCY, "ischaemia"),
+        ("after the tackle it's bent sideways", TriageLevel.EMERGENCY, "dislocation_deformity"),
+        ("ache is only a 2 but its been 4 months and nothing i've tried helps", TriageLevel.SEE_CLINICIAN, "not_improving"),
+    ],
+)
+def test_signs_typed_loosely_reach_their_level(text: str, level: TriageLevel, rule: str) -> None:
+    assessment = read_text(text).assessment
+    assert assessment.level == level and rule in assessment.rule_ids
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the heating's been off so the whole house is freezing, knee just a bit sore",
+        "foot colour is normal, knee aches at the back",
+        "locked my keys in the car lol, knee is a bit achy",
+        "crashed out on the sofa all evening, now the back of my knee is stiff",
+        "trying to lose weight to help my knees",
+    ],
+)
+def test_other_meanings_raise_nothing_serious(text: str) -> None:
+    assert read_text(text).assessment.level <= TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text, asked, slot, value",
+    [
+        # a typo in the unit, and a duration corrected at once
+        ("abt 6 dyas", "pain_duration", "pain_duration", "about 6 days"),
+        ("2 months no sorry 3", "pain_duration", "pain_duration", "3 months"),
+        ("a week, i mean 2", "pain_duration", "pain_duration", "2 weeks"),
+        # a rating that is not today's is left out of the answer
+        ("4, but what happens if it gets to a 10?", "pain_score", "pain_score", "4"),
+        # the answer first, then something over
+        ("nope, my other ankle swelled up after a sprain years ago but that's long gone", "swelling", "swelling", "no"),
+    ],
+)
+def test_answers_read_in_their_context(text: str, asked: str, slot: str, value: str) -> None:
+    assert read_message(read_text(text), asked, TODAY).answers.get(slot) == value
+
+
+def test_the_date_of_something_over_is_not_how_long_the_pain_has_lasted() -> None:
+    answers = read_message(
+        read_text("had a fever last month but its long gone, none of the rest"), "red_flag_screen", TODAY
+    ).answers
+    assert answers.get("red_flag_screen") == "none" and "pain_duration" not in answers
+
+
+def test_a_durations_correction_is_no_pain_score() -> None:
+    assert "pain_score" not in read_message(read_text("3 weeks, i mean 2"), "pain_duration", TODAY).answers
