@@ -79,3 +79,32 @@ def test_casual_answers_from_the_issue_are_read_as_answers(assistant: RunningAss
         slots = assistant.rest_tracker(sender)["slots"]
         assert {name: slots.get(name) for name in expected} == expected, (message, slots)
     assert slots["triage_level"] in (None, "self_care") and not slots.get("red_flags")
+
+
+def test_answers_in_context_through_rest(assistant: RunningAssistant) -> None:
+    """Typed-4's families over REST: a unit misspelt, a score with a "what if", thanks said with the
+    answer, and a bare "yes" to the swelling question that, with heat and redness, is a hot swollen knee."""
+    sender = "typed-" + secrets.token_hex(4)
+    steps = [
+        ("back of my knee aches", {"requested_slot": "red_flag_screen"}),
+        ("none of them", {"red_flag_screen": "none", "requested_slot": "pain_onset"}),
+        ("came on slowly", {"pain_onset": "gradual", "requested_slot": "pain_duration"}),
+        ("abt 5 dyas", {"pain_duration_days": 5.0, "requested_slot": "pain_score"}),
+        ("3, but what if it gets to like a 9?", {"pain_score": "3", "requested_slot": "swelling", "triage_level": "self_care"}),
+        ("no", {"swelling": "no", "requested_slot": "mechanical_symptoms"}),
+        ("nope", {"mechanical_symptoms": "none", "requested_slot": "weight_bearing"}),
+        ("normal ty", {"weight_bearing": "normal", "assessment_done": True}),
+    ]
+    for message, expected in steps:
+        assistant.say(sender, message)
+        slots = assistant.rest_tracker(sender)["slots"]
+        assert {name: slots.get(name) for name in expected} == expected, (message, slots)
+
+    sender = "typed-" + secrets.token_hex(4)
+    for message in ("pain behind my knee", "none of these", "gradual", "a week", "4"):
+        assistant.say(sender, message)
+    assert assistant.rest_tracker(sender)["slots"]["requested_slot"] == "swelling"
+    replies = assistant.say(sender, "yess n its hot n red")
+    slots = assistant.rest_tracker(sender)["slots"]
+    assert slots["triage_level"] == "urgent" and "hot_swollen_knee" in slots["red_flags"], slots
+    assert replies, "the escalation is said on the same turn"
