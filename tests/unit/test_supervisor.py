@@ -101,7 +101,8 @@ def test_stop_leaves_no_process_of_any_group_behind(tmp_path: Path) -> None:
         return groups
 
     groups = asyncio.run(scenario())
-    assert all(group_members(pgid) == [] for pgid in groups)
+    # SIGKILL is delivered when the killed process next runs: on a busy machine that is a moment later.
+    asyncio.run(until(lambda: all(group_members(pgid) == [] for pgid in groups), timeout=5))
 
 
 def test_a_server_that_dies_while_starting_is_a_clear_error(tmp_path: Path) -> None:
