@@ -155,11 +155,13 @@ _SAME_CLAUSE = re.compile(r"^[^,.;:!?]{0,40}$")
 _CLAUSE_BREAK = re.compile(r"\b(?:but|and|though|although|because|so)\b", re.I)
 
 
-def _pain_duration(text: str, today: Optional[date], not_current: Sequence[tuple[int, int]] = ()) -> Optional[Duration]:
-    """The first duration in the text that is about the pain, not an activity ("after sitting for 3
-    hours") nor the date of something past, hypothetical or someone else's that comes just before it
-    in its clause ("had a fever last month", `not_current` holding where those mentions are)."""
-    for start, end, duration in durations_in(text, today):
+def _pain_duration(
+    text: str, found: Sequence[tuple[int, int, Duration]], not_current: Sequence[tuple[int, int]] = ()
+) -> Optional[Duration]:
+    """The first duration `found` in the text that is about the pain, not an activity ("after sitting
+    for 3 hours") nor the date of something past, hypothetical or someone else's that comes just
+    before it in its clause ("had a fever last month", `not_current` holding where those mentions are)."""
+    for start, end, duration in found:
         if _NOT_PAIN_DURATION_BEFORE.search(text[:start]) or _NOT_PAIN_DURATION_AFTER.search(text[end:]):
             continue
         between = [text[mention_end:start] for _, mention_end in not_current if mention_end <= start]
@@ -236,8 +238,11 @@ def read_message(message: MessageReading, asked: Optional[str] = None, today: Op
         answers.setdefault(slot, UNKNOWN)
 
     # As typed first (the phrase read back is theirs), then as normalised ("abt 5 dyas").
-    written = text if durations_in(text, today) else message.normalised
-    duration = _pain_duration(written, today, not_current if written is text else ())
+    typed = durations_in(text, today)
+    if typed:
+        duration = _pain_duration(text, typed, not_current)
+    else:  # mention offsets are the typed text's, so none apply here
+        duration = _pain_duration(message.normalised, durations_in(message.normalised, today))
     if duration is not None:
         answers["pain_duration"] = duration.phrase
 

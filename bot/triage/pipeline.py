@@ -83,6 +83,8 @@ class Lexicon:
     list_words: frozenset[str] = frozenset()
     repeated_verbs: frozenset[str] = frozenset()
     past_tense: frozenset[str] = frozenset()
+    possessed_own: frozenset[str] = frozenset()
+    habitual_verbs: frozenset[str] = frozenset()
 
 
 @Language.component("poplit_lowercase_lemmas")
@@ -171,6 +173,8 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
         list_words=frozenset(clauses.get("list_words") or ()),
         repeated_verbs=frozenset(clauses.get("repeated_verbs") or ()),
         past_tense=frozenset(clauses.get("past_tense") or ()),
+        possessed_own=frozenset(clauses.get("possessed_own") or ()),
+        habitual_verbs=frozenset(clauses.get("habitual_verbs") or ()),
     )
 
 

@@ -445,13 +445,14 @@ class DocScope:
         if not possessive or end >= len(self.doc):
             return False
         following = self.doc[end]
-        return following.is_alpha and following.lemma_ not in _BODY_PARTS and following.lower_ not in _BODY_PARTS
+        own = self.lexicon.possessed_own
+        return following.is_alpha and following.lemma_ not in own and following.lower_ not in own
 
     def _habitual(self, span: TokenSpan) -> bool:
         """Whether the finding's own words say what the knee keeps doing: a verb of a complaint in
         the present ("locks", "catches", "gives way", "swells up")."""
         return any(
-            token.lemma_ in _HABITUAL_VERBS and token.lower_ in (token.lemma_ + "s", token.lemma_ + "es")
+            token.lemma_ in self.lexicon.habitual_verbs and token.lower_ in (token.lemma_ + "s", token.lemma_ + "es")
             for token in self.doc[span[0] : span[1]]
         )
 
@@ -542,43 +543,6 @@ class DocScope:
             )
         ]
 
-
-# Words after "my dad's" that make it his complaint, not his wedding or car (also "left", "bad"...).
-_BODY_PARTS = frozenset(
-    {
-        "knee",
-        "leg",
-        "calf",
-        "foot",
-        "ankle",
-        "hip",
-        "back",
-        "thigh",
-        "hamstring",
-        "shin",
-        "joint",
-        "toe",
-        "kneecap",
-        "left",
-        "right",
-        "bad",
-        "other",
-        "own",
-        "pain",
-        "knees",
-        "legs",
-        "feet",
-        "calves",
-        "doctor",
-        "gp",
-        "physio",
-    }
-)
-
-# Verbs of a complaint that, in the present ("it locks"), tell what keeps happening.
-_HABITUAL_VERBS = frozenset(
-    {"lock", "catch", "give", "buckle", "jam", "stick", "swell", "click", "pop", "slip", "hurt", "ache", "throb"}
-)
 
 # Time markers, most present first (the order breaks ties between markers equally near).
 _MARKER_RANK = {"present": 0, "recent": 1, "resolved": 2, "past_remote": 3}
