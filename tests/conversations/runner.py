@@ -30,6 +30,7 @@ ASK_PREFIX = "utter_ask_"
 ESCALATION_RESPONSE = "utter_escalation"
 ACKNOWLEDGEMENT_PREFIX = "utter_acknowledge"
 ASSESS_ACTION = "action_assess"
+_SERIOUS = (TriageLevel.URGENT.value, TriageLevel.EMERGENCY.value)
 SCREENING_SLOT = "red_flag_screen"
 # What a conversation written before the screening question existed answers it with: the button.
 SCREENING_NONE = "None of these"
@@ -113,6 +114,10 @@ class ConversationResult:
     failures: list[str] = field(default_factory=list)
     times_asked: Counter = field(default_factory=Counter)
     screenings_answered: int = 0  # screening questions the runner answered for the conversation
+    escalations_expected: int = 0  # turns expected to escalate
+    escalations_on_turn: int = 0  # ... that escalated on that turn
+    serious_level: Optional[str] = None  # the urgent or emergency level expected by the end, if any
+    final_level: str = TriageLevel.SELF_CARE.value
 
     @property
     def total(self) -> int:
@@ -210,7 +215,13 @@ def run_conversation(assistant: RunningAssistant, conversation: Conversation, ru
         result.times_asked.update(seen.asked)
         assessed_ever = assessed_ever or ASSESS_ACTION in seen.actions
         check_expectations(result, f"{conversation.id} turn {number}", turn.expect, seen, assessed_ever)
+        if turn.expect.escalates:
+            result.escalations_expected += 1
+            result.escalations_on_turn += ESCALATION_RESPONSE in seen.responses
+    if conversation.after.level in _SERIOUS:
+        result.serious_level = conversation.after.level
     if seen is not None:
+        result.final_level = seen.slots.get("triage_level") or TriageLevel.SELF_CARE.value
         check_expectations(result, f"{conversation.id} after", conversation.after, seen, assessed_ever)
     for slot, count in result.times_asked.items():
         _check(result, f"{conversation.id}", count <= MAX_TIMES_ASKED, f"asked {slot} {count} times")
@@ -234,6 +245,18 @@ def report_lines(results: list[ConversationResult]) -> list[str]:
         f"expectations met: {met} of {total} ({met / max(total, 1):.1%}); "
         f"most times one question was asked in a conversation: {worst}",
     ]
+    expected = sum(result.escalations_expected for result in results)
+    if expected:
+        on_turn = sum(result.escalations_on_turn for result in results)
+        lines.append(f"Escalations on the turn expected: {on_turn} of {expected} ({on_turn / expected:.1%})")
+    serious = [result for result in results if result.serious_level]
+    if serious:
+        at_least = sum(TriageLevel(r.final_level) >= TriageLevel.URGENT for r in serious)
+        at_level = sum(r.final_level == r.serious_level for r in serious)
+        lines.append(
+            f"Urgent or emergency conversations by the end: {at_least} of {len(serious)} at least urgent, "
+            f"{at_level} at their own level"
+        )
     if answered:
         lines.append(f"Screening questions answered {SCREENING_NONE!r} for conversations written before it: {answered}")
     for result in results:
