@@ -30,7 +30,8 @@ NOT_ANSWERS = {
 # Intents NLU may see in an answer ("maybe 3 weeks?" a question, a bare "normal" a stop), which is
 # still the answer when it reads as one (bot.intake.answers_despite_intent).
 # Pleasantries too: "normal ty" is the answer, thanks said on the way.
-MISTAKABLE = {intent for intent in NOT_ANSWERS if intent.startswith("ask_")} | {"stop", "thank", "greet", "goodbye"}
+SOCIAL = {"thank", "greet", "goodbye"}
+MISTAKABLE = {intent for intent in NOT_ANSWERS if intent.startswith("ask_")} | {"stop"} | SOCIAL
 
 # Actions that may run between a person's message and this validation without having handled it.
 # action_stop_intake is one when it declined to stop (an answer NLU took for a stop).
@@ -83,7 +84,7 @@ class ValidateSymptomIntakeForm(Action):
         asked = tracker.get_slot(names.REQUESTED_SLOT)
         intent = latest_intent(tracker)
         if latest_is_answer and intent in NOT_ANSWERS:
-            if not (intent in MISTAKABLE and answers_despite_intent(readings[-1], asked)):
+            if not (intent in MISTAKABLE and answers_despite_intent(readings[-1], asked, social=intent in SOCIAL)):
                 # Nothing validated: Rasa rejects the form for this turn, and the rules answer the
                 # question (or stop the intake) before the form asks its question again.
                 return []

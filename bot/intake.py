@@ -286,7 +286,7 @@ _OWN_KNEE_PAIN = re.compile(
 def describes_own_pain(message: MessageReading) -> bool:
     """True for a first-person description of the knee that answers something of the intake and is
     not an explicit question ("pain behind my knee when I sit for long at work")."""
-    text = message.text
+    text = message.normalised  # "knee's been playin up" reads "playing up"
     if _EXPLICIT_QUESTION.search(text):
         return False
     if _OWN_KNEE_PAIN.search(text):
@@ -294,7 +294,7 @@ def describes_own_pain(message: MessageReading) -> bool:
     facts = read_message(message).answers.keys() - {"pain_duration"}
     # Without "I" or "my", two facts of the intake still make a description ("achey back of knee,
     # slow onset"), and so does a place with a word of pain ("pain back of knee", "back of knee aches").
-    placed_pain = "pain_location" in facts and bool(_PAIN_WORD.search(message.normalised))
+    placed_pain = "pain_location" in facts and bool(_PAIN_WORD.search(text))
     return bool(facts) and (bool(_FIRST_PERSON.search(text)) or len(facts) >= 2 or placed_pain)
 
 
@@ -310,13 +310,15 @@ _OPENS_A_QUESTION = re.compile(
 _STOP_WORDS = re.compile(r"\b(?:stop|quit|cancel|enough|end|exit|leave it|later|no more|don't want|bye)\b", re.I)
 
 
-def answers_despite_intent(message: MessageReading, asked: Optional[str]) -> bool:
+def answers_despite_intent(message: MessageReading, asked: Optional[str], social: bool = False) -> bool:
     """A message NLU took for a question or a wish to stop that is the answer to the question
     pending: it answers it, does not open as a question does and asks nothing to stop ("maybe 3
-    weeks?", "6?", "the back of the knee?", a bare "normal")."""
+    weeks?", "6?", "the back of the knee?", a bare "normal"). Said with thanks or a greeting
+    (`social`), an answer to any question of the intake counts ("walking ok ty")."""
     if not asked or _OPENS_A_QUESTION.search(message.normalised) or _STOP_WORDS.search(message.normalised):
         return False
-    return asked in read_message(message, asked).answers
+    answers = read_message(message, asked).answers
+    return asked in answers or (social and bool(answers))
 
 
 def score_answer(message: MessageReading) -> Optional[float]:
@@ -461,6 +463,10 @@ def update_intake(
     for slot in INTAKE_SLOTS:  # no dead ends: a question asked three times is not asked again
         if values.get(slot) is None and times_asked.get(slot, 0) >= MAX_TIMES_ASKED:
             values[slot] = changes[slot] = SCREENING_UNSURE if slot == SCREENING_SLOT else UNKNOWN
+            if HINT_PREFIX + slot in responses:  # no hint for a question that is not asked again
+                responses.remove(HINT_PREFIX + slot)
+                if slot != SCREENING_SLOT:  # (the screening question gets its safety advice below)
+                    responses.append(MOVING_ON_RESPONSE)
     if changes.get(SCREENING_SLOT) == SCREENING_UNSURE:
         responses.append(SCREENING_SAFETY_RESPONSE)
     duration_changed = "pain_duration" in changes

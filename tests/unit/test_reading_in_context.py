@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.intake import read_message
+from bot.intake import SCREENING_SAFETY_RESPONSE, answers_despite_intent, describes_own_pain, read_message, update_intake
 from bot.levels import TriageLevel
 from bot.triage import Status, read_text
 
@@ -97,3 +97,29 @@ def test_the_date_of_something_over_is_not_how_long_the_pain_has_lasted() -> Non
 
 def test_a_durations_correction_is_no_pain_score() -> None:
     assert "pain_score" not in read_message(read_text("3 weeks, i mean 2"), "pain_duration", TODAY).answers
+
+
+@pytest.mark.parametrize("text", ["knee's been playin up", "left knee actin up again", "knee killin me since saturday"])
+def test_a_description_typed_loosely_without_my_is_one(text: str) -> None:
+    assert describes_own_pain(read_text(text))
+
+
+def test_said_with_thanks_an_answer_to_another_question_counts() -> None:
+    reading = read_text("walkin ok ty")
+    assert not answers_despite_intent(reading, "pain_location")
+    assert answers_despite_intent(reading, "pain_location", social=True)
+    assert not answers_despite_intent(read_text("ok thanks bye"), "pain_location", social=True)
+
+
+def test_no_hint_for_a_question_closed_on_the_same_turn() -> None:
+    """Asked three times already, an unreadable answer closes the question: no hint promising it again."""
+    update = update_intake(
+        current={},
+        earlier_messages=[],
+        latest_message=read_text("like a 5 by the end of the day"),
+        asked="red_flag_screen",
+        misses={},
+        times_asked={"red_flag_screen": 3},
+    )
+    assert update.changes["red_flag_screen"] == "unsure"
+    assert update.responses == [SCREENING_SAFETY_RESPONSE]
