@@ -15,6 +15,7 @@ from bot.numbers import Duration, corrected_score, durations_in, parse_duration,
 from bot.profile import SymptomProfile
 from bot.triage.annotation import MessageReading
 from bot.triage.findings import Status
+from bot.triage.vocabulary import FINDINGS, FindingKind
 
 UNKNOWN = "unknown"
 SCREENING_SLOT = names.RED_FLAG_SCREEN
@@ -162,7 +163,9 @@ def _pain_duration(
     for 3 hours") nor the date of something past, hypothetical or someone else's that comes just
     before it in its clause ("had a fever last month", `not_current` holding where those mentions are)."""
     for start, end, duration in found:
-        if _NOT_PAIN_DURATION_BEFORE.search(text[:start]) or _NOT_PAIN_DURATION_AFTER.search(text[end:]):
+        # (the "for" of "sit for ages" may open the duration found)
+        before = text[:start] + ("for " if text[start:].lower().startswith("for ") else "")
+        if _NOT_PAIN_DURATION_BEFORE.search(before) or _NOT_PAIN_DURATION_AFTER.search(text[end:]):
             continue
         between = [text[mention_end:start] for _, mention_end in not_current if mention_end <= start]
         if any(_SAME_CLAUSE.match(words) and not _CLAUSE_BREAK.search(words) for words in between):
@@ -189,7 +192,12 @@ def read_message(message: MessageReading, asked: Optional[str] = None, today: Op
         if m.status in (Status.CURRENT, Status.NEGATED, Status.PAST) and _SLOT_OF_FINDING.get(m.finding.name) not in unsure_slots
     ]
     current = [m.finding for m in mentions if m.status is Status.CURRENT]
-    not_current = [(m.finding.start, m.finding.end) for m in all_mentions if m.status not in (Status.CURRENT, Status.NEGATED)]
+    # what is past, hypothetical, someone else's or history ("had bowel cancer 3 yrs ago") dates itself
+    not_current = [
+        (m.finding.start, m.finding.end)
+        for m in all_mentions
+        if m.status not in (Status.CURRENT, Status.NEGATED) or FINDINGS.get(m.finding.name) is FindingKind.HISTORY
+    ]
     current_names = [finding.name for finding in current]
     # "it came on gradually a month ago": for where it hurts and how it began, a date says when it
     # started, not that it is over.
@@ -239,10 +247,12 @@ def read_message(message: MessageReading, asked: Optional[str] = None, today: Op
 
     # As typed first (the phrase read back is theirs), then as normalised ("abt 5 dyas").
     typed = durations_in(text, today)
-    if typed:
-        duration = _pain_duration(text, typed, not_current)
-    else:  # mention offsets are the typed text's, so none apply here
-        duration = _pain_duration(message.normalised, durations_in(message.normalised, today))
+    duration = _pain_duration(text, typed, not_current)
+    if not typed or (duration is not None and duration.days is None):
+        # "abt 5 dyas", "since yday": as normalised (mention offsets are the typed text's: none apply)
+        normalised = _pain_duration(message.normalised, durations_in(message.normalised, today))
+        if normalised is not None and (duration is None or normalised.days is not None):
+            duration = normalised
     if duration is not None:
         answers["pain_duration"] = duration.phrase
 
@@ -267,18 +277,31 @@ _EXPLICIT_QUESTION = re.compile(
     r"|\b(?:is that why|is this why|what does (?:that|this|it) mean|should i (?:see|get|go)|do i need)\b",
     re.I,
 )
+# Asking for help is no question about knees ("my knee has been bugging me, can you help?").
+_PLEA_FOR_HELP = re.compile(
+    r"[,.!]?\s*\b(?:(?:can|could|would|will) (?:you|u) (?:please |pls |plz )?help(?: me)?(?: with (?:it|this|that))?|"
+    r"(?:please|pls|plz) help(?: me)?|help me please)\W*$",
+    re.I,
+)
 _PAIN_WORD = re.compile(r"\b(?:pain\w*|hurt\w*|ach\w*|sore\w*|throb\w*|twing\w*|niggl\w*|stiff\w*|agony)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me|mine)\b", re.I)
 
 
+# What a knee does when it troubles its owner ("hurts", "playing up", "giving me grief").
+_COMPLAINT = (
+    r"(?:hurt\w*|pain\w*|ach\w*|sore|bugging|bothering|killing|playing up|acting up|niggl\w*|throbb\w*|twing\w*|stiff|"
+    r"giving me (?:grief|gyp|jip|hell|trouble|bother))"
+)
+_LEG_PART = r"(?:knee|knees|leg|legs|calf|thigh|hamstring)"
 # "my knee hurts", "my left calf's been aching", "knee pain, been going on for ages" (not "my dad's knee")
 _OWN_KNEE_PAIN = re.compile(
-    r"(?:\bmy\s+(?:(?:left|right|bad|poor|dodgy|old|other)\s+)?(?:knee|knees|leg|calf|thigh|hamstring)(?:'s|s)?\b[^.?!]{0,40}"
-    r"\b(?:hurt\w*|pain\w*|ach\w*|sore|bugging|bothering|killing|playing up|acting up|niggl\w*|throbb\w*|twing\w*|stiff)\b"
+    rf"(?:\bmy\s+(?:(?:left|right|bad|poor|dodgy|old|other)\s+)?{_LEG_PART}(?:'s|s)?\b[^.?!]{{0,40}}\b{_COMPLAINT}\b"
     r"|^\W*(?:\w+\s+)?(?:knee|leg|calf)\s+(?:pain|ache|problems?)\b"
+    # the pain first, then the place: "pain in my leg", "aching at the back of my knee"
+    r"|\b(?:pain|ache|aching|hurting|soreness|twinge)\s+(?:in|behind|at the back of|round|around|on)\s+(?:the back of\s+)?my\s+"
+    rf"(?:(?:left|right|bad|other)\s+)?{_LEG_PART}\b"
     # opening with the knee, no "my": "knee's been playing up", "left knee killing me"
-    r"|^\W*(?:(?:the|left|right|bad|dodgy)\s+)?(?:knee|knees|leg|calf|hamstring)(?:'s|s|\s+is|\s+has)?\s+(?:\w+\s+){0,2}?"
-    r"(?:hurt\w*|pain\w*|ach\w*|sore|killing|playing up|acting up|niggl\w*|throbb\w*|stiff|bugging|bothering)\b)",
+    rf"|^\W*(?:(?:the|left|right|bad|dodgy)\s+)?{_LEG_PART}(?:'s|s|\s+is|\s+has)?\s+(?:\w+\s+){{0,2}}?{_COMPLAINT}\b)",
     re.I,
 )
 
@@ -287,7 +310,7 @@ def describes_own_pain(message: MessageReading) -> bool:
     """True for a first-person description of the knee that answers something of the intake and is
     not an explicit question ("pain behind my knee when I sit for long at work")."""
     text = message.normalised  # "knee's been playin up" reads "playing up"
-    if _EXPLICIT_QUESTION.search(text):
+    if _EXPLICIT_QUESTION.search(_PLEA_FOR_HELP.sub("", text)):
         return False
     if _OWN_KNEE_PAIN.search(text):
         return True

@@ -129,8 +129,24 @@ def parse_pain_score(text: str) -> Optional[float]:
         return in_sentence
     match = _BARE_SCORE.search(text) or _LEADING_SCORE.search(text)
     if not match or match.group(1).lower() in ("a", "an"):
-        return None
+        return _lone_number(text)
     score = max(_to_number(group) for group in match.groups() if group)
+    return score if 0 <= score <= 10 else None
+
+
+# The only figure of an answer to the score question, when it counts nothing else ("like a 5 by end
+# of shift"; not "twice a day", "3 kg", "at 6pm").
+_FIGURE = re.compile(r"(?<![\d.:/])\b\d+(?:\.\d+)?\b(?![.:/]\d)")
+_COUNTS_SOMETHING = re.compile(
+    rf"^(?:{_UNIT}|\s*(?:am|pm|kg|kgs|lbs?|st|stone|x|k|km|miles?|yo|y/o|steps?|kids?|o'?clock)\b)", re.I
+)
+
+
+def _lone_number(text: str) -> Optional[float]:
+    figures = list(_FIGURE.finditer(text))
+    if len(figures) != 1 or _COUNTS_SOMETHING.match(text[figures[0].end() :]):
+        return None
+    score = float(figures[0].group())
     return score if 0 <= score <= 10 else None
 
 

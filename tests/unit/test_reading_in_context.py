@@ -123,3 +123,81 @@ def test_no_hint_for_a_question_closed_on_the_same_turn() -> None:
     )
     assert update.changes["red_flag_screen"] == "unsure"
     assert update.responses == [SCREENING_SAFETY_RESPONSE]
+
+
+@pytest.mark.parametrize(
+    "text, level, rule",
+    [
+        # "it" after the limb and a break: cold as well as colour
+        ("can't feel my foot at all and it's freezing", TriageLevel.EMERGENCY, "ischaemia"),
+        ("my toes went numb and its colder than the other foot", TriageLevel.EMERGENCY, "ischaemia"),
+        # a fever as a number, feeling like dying as very unwell
+        ("temperature of 39 and i feel like i'm dying, knee is red", TriageLevel.EMERGENCY, "infection_unwell"),
+        # a knee that looks wrong
+        ("it popped and now the knee looks crooked", TriageLevel.EMERGENCY, "dislocation_deformity"),
+        # a list under "can't"
+        ("can't straighten or bend it properly since the weekend", TriageLevel.SEE_CLINICIAN, "cannot_fully_bend"),
+        ("tried physio and stretches for weeks, no difference", TriageLevel.SEE_CLINICIAN, "not_improving"),
+        ("my kneecap feels like it shifts about when I turn", TriageLevel.SEE_CLINICIAN, "unstable"),
+        ("i can walk but not properly, back of knee sore", TriageLevel.SEE_CLINICIAN, "limp_cannot_walk"),
+    ],
+)
+def test_typed_five_families_reach_their_level(text: str, level: TriageLevel, rule: str) -> None:
+    assessment = read_text(text).assessment
+    assert assessment.level == level and rule in assessment.rule_ids, assessment
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my hands and feet are always cold, knee aches at the back",
+        "feet get freezing in winter, unrelated, just a tight hamstring",
+        "got a cold this week and the knee is a bit sore",
+        "legs are dead after the gym lol, back of knee a bit tight",
+        "been stuck indoors all week with the kids, knee stiff from sitting",
+        "my nieces knee locked at netball, mine just aches",
+        "i'd bend over backwards for my team but my knee is sore behind",
+    ],
+)
+def test_typed_five_other_meanings_raise_nothing_serious(text: str) -> None:
+    assert read_text(text).assessment.level <= TriageLevel.SELF_CARE
+
+
+@pytest.mark.parametrize(
+    "text, asked, slot, value",
+    [
+        ("prob a 6 by the end of my shift", "pain_score", "pain_score", "6"),  # the one figure of a score answer
+        ("since yday", "pain_duration", "pain_duration", "since yesterday"),  # a vague typed date, read normalised
+    ],
+)
+def test_typed_five_answers(text: str, asked: str, slot: str, value: str) -> None:
+    assert read_message(read_text(text), asked, TODAY).answers.get(slot) == value
+
+
+@pytest.mark.parametrize("text", ["twice a day", "worst at 7pm", "about 3 kg heavier"])
+def test_a_figure_that_counts_something_else_is_no_score(text: str) -> None:
+    assert "pain_score" not in read_message(read_text(text), "pain_score", TODAY).answers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a clot in my lung 5 years ago, now the back of my knee aches",  # history dates itself
+        "my calf cramps when i stand for ages at work",  # how long an activity lasts
+    ],
+)
+def test_dates_that_are_not_how_long_the_pain_has_lasted(text: str) -> None:
+    assert "pain_duration" not in read_message(read_text(text), None, TODAY).answers
+
+
+@pytest.mark.parametrize(
+    "text, description",
+    [
+        ("knee's been giving me grief, can u help", True),
+        ("aching at the back of my left knee", True),
+        ("can you help me with stretches?", False),
+        ("why do i get pain in my leg at night?", False),
+    ],
+)
+def test_a_plea_for_help_is_no_question(text: str, description: bool) -> None:
+    assert describes_own_pain(read_text(text)) is description
