@@ -175,6 +175,12 @@ def next_safety_step(tracker: DialogueStateTracker) -> SafetyStep:
         SlotSet(EVIDENCE_SLOT, escalation.evidence_sentence or None),
         SlotSet(RECORD_SLOT, escalation.record.to_dict()),
     ]
+    if tracker.active_loop_name == names.INTAKE_FORM:
+        # The questions stop here, but what the message answered is kept ("9/10, worst pain ever").
+        reading = read_message(latest, tracker.get_slot(REQUESTED_SLOT))
+        events += [SlotSet(slot, value) for slot, value in reading.answers.items() if slot != SCREENING_SLOT]
+        if "pain_duration" in reading.answers and reading.duration is not None:
+            events.append(SlotSet(names.PAIN_DURATION_DAYS, reading.duration.days))
     if tracker.active_loop_name:
         events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
     return SafetyStep(ESCALATION_RESPONSE, events)

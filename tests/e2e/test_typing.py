@@ -107,4 +107,5 @@ def test_answers_in_context_through_rest(assistant: RunningAssistant) -> None:
     replies = assistant.say(sender, "yess n its hot n red")
     slots = assistant.rest_tracker(sender)["slots"]
     assert slots["triage_level"] == "urgent" and "hot_swollen_knee" in slots["red_flags"], slots
+    assert slots["swelling"] == "yes", "the questions stop, the answer is kept"
     assert replies, "the escalation is said on the same turn"
