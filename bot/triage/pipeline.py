@@ -191,6 +191,10 @@ def expand_macros(phrase: str, macros: Mapping[str, Sequence[str]], depth: int =
     return expanded
 
 
+# A body temperature that is a fever: 38 °C or more, or 100.4 °F or more.
+_FEVER_READING = r"^(?:3[89]|4[0-2])(?:[.,]\d)?$|^(?:100[.,][4-9]|10[1-7](?:[.,]\d)?)$"
+
+
 def _token_choices(item: str, gap_stop_words: frozenset[str]) -> list[Pattern]:
     """The token patterns one item of a phrase can be (several when it mixes lemmas and exact forms)."""
     gap = _GAP.match(item)
@@ -203,6 +207,8 @@ def _token_choices(item: str, gap_stop_words: frozenset[str]) -> list[Pattern]:
     item = item[:-1] if optional else item
     if item == "#YEAR":
         tokens: list[dict[str, Any]] = [{"SHAPE": "dddd"}]
+    elif item == "#FEVER":
+        tokens = [{"TEXT": {"REGEX": _FEVER_READING}}]
     elif item.startswith("!"):
         tokens = [{"LOWER": {"NOT_IN": sorted(item[1:].split("|"))}}]
     else:
@@ -225,7 +231,7 @@ def compile_phrase(phrase: str, gap_stop_words: frozenset[str]) -> list[Pattern]
     `a|b` matches the lemma of either word; `=a|b` the exact lower-case forms (a leading `=` makes
     every alternative exact; `a|=b` mixes); `!a|b` any word but these; `^a|b` a word that opens a sentence;
     a trailing `?` makes a token optional; `~N` skips up to N words, never punctuation or a clause
-    break; `#YEAR` is a four-digit number.
+    break; `#YEAR` is a four-digit number, `#FEVER` a temperature that is a fever (38 °C or 100.4 °F and up).
     """
     choices = [_token_choices(item, gap_stop_words) for item in phrase.split()]
     patterns = [[token for part in combination for token in part] for combination in itertools.product(*choices)]

@@ -84,6 +84,7 @@ FINDINGS: Mapping[str, FindingKind] = {
     "immobile": _E,
     "cast": _E,
     "pregnancy": _E,
+    "oestrogen": _E,
     # an injury in the remote past whose trouble goes on ("a knock a month ago, still aching"); made
     # from a remote recent_injury/ligament_injury mention (lexicon.yml `lasting`), never from phrases
     "lasting_injury": _E,

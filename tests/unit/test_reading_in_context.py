@@ -201,3 +201,34 @@ def test_dates_that_are_not_how_long_the_pain_has_lasted(text: str) -> None:
 )
 def test_a_plea_for_help_is_no_question(text: str, description: bool) -> None:
     assert describes_own_pain(read_text(text)) is description
+
+
+@pytest.mark.parametrize(
+    "text, level, rule",
+    [
+        # a temperature that is a fever, in either scale
+        ("knee hot and swollen, temp was 38.6 last night and today", TriageLevel.URGENT, "infection"),
+        ("swollen red knee and a fever of 101.5", TriageLevel.URGENT, "infection"),
+        # the pill and HRT are clot risk factors (NICE NG158)
+        ("my calf is sore and tender and i'm on the pill", TriageLevel.URGENT, "dvt_signs"),
+        ("on hrt and my calf has gone tight and painful", TriageLevel.URGENT, "dvt_signs"),
+        ("calf swollen since my c-section last week", TriageLevel.URGENT, "dvt_signs"),
+        ("the ache wakes me at 4am most nights", TriageLevel.SEE_CLINICIAN, "systemic"),
+    ],
+)
+def test_typed_six_families_reach_their_level(text: str, level: TriageLevel, rule: str) -> None:
+    assessment = read_text(text).assessment
+    assert assessment.level == level and rule in assessment.rule_ids, assessment
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "temp is 37 so no fever, knee just a bit achy",
+        "my dogs leg is swollen, vet tomorrow, my knee just aches after running",
+        "the ladder gave way and i jumped off fine, knee aches a bit now",
+        "i can't put on weight however much i eat, knee is a bit sore",
+    ],
+)
+def test_typed_six_other_meanings_raise_nothing_serious(text: str) -> None:
+    assert read_text(text).assessment.level <= TriageLevel.SEE_CLINICIAN
