@@ -178,7 +178,7 @@ _UNIT_SPELLINGS = {"dy": "day", "wek": "week", "mnth": "month", "mth": "month"}
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _SINCE_WEEKDAY = re.compile(r"\bsince\s+(?P<last>last\s+)?(?P<day>" + "|".join(_WEEKDAYS) + r")\b", re.I)
 _SINCE_HOLIDAY = {"christmas": (12, 25), "xmas": (12, 25), "new year": (1, 1), "new year's": (1, 1)}
-_SINCE_PHRASE = re.compile(r"\bsince\s+(?P<what>(?:the\s+)?[a-z' ]{3,30}?)(?=[,.!?;]|$|\s+(?:and|but|when|it|i)\b)", re.I)
+_SINCE_PHRASE = re.compile(r"\bsince\s+(?P<what>(?:the\s+)?[a-z' ]{3,30}?)(?=[,.!?;]|$|\s+(?:and|n|but|when|it|i|my|me)\b)", re.I)
 _VAGUE = re.compile(
     r"\b(?:for\s+)?(?P<what>ages|a while|a long time|a long while|quite a while|a good while|forever|"
     r"years and years|donkey's years|weeks|months|years|days)\b",

@@ -96,6 +96,92 @@ def _lowercase_lemmas(doc: Doc) -> Doc:
     return doc
 
 
+# The parts of the leg an "it" opening the next clause refers back to ("calf mostly.. and it's
+# swollen", "my foot went numb and it's cold"), read as that part (its lemma) by the phrases; the knee
+# is what "it" means anyway, so a knee named nearer leaves "it" as it is.
+_REFERENTS = frozenset({"calf", "calves", "foot", "feet", "toe", "leg", "ankle", "shin", "thigh", "hamstring"})
+_KNEE_WORDS = frozenset({"knee", "kneecap", "patella", "joint"})
+_CLAUSE_OPENERS = frozenset({"and", "but", "so", "then", "now", "also", "plus"})
+# ... when "it" is said to be in some state ("it's swollen", "it feels cold", "it's gone pale"), not
+# when it points at a place or a thing ("it's the back of my knee", "it's more behind the knee").
+_LINKING = frozenset(
+    {
+        "'s",
+        "s",
+        "is",
+        "was",
+        "has",
+        "had",
+        "been",
+        "gone",
+        "got",
+        "getting",
+        "went",
+        "feels",
+        "felt",
+        "looks",
+        "looked",
+        "seems",
+        "turned",
+        "a",
+        "bit",
+        "little",
+        "really",
+        "very",
+        "so",
+        "all",
+        "quite",
+        "kinda",
+        "also",
+        "now",
+    }
+)
+_POINTING = frozenset(
+    {
+        "the",
+        "an",
+        "more",
+        "mainly",
+        "mostly",
+        "just",
+        "only",
+        "actually",
+        "behind",
+        "in",
+        "at",
+        "on",
+        "my",
+        "your",
+        "this",
+        "that",
+        "where",
+        "what",
+        "not",
+    }
+)
+
+
+@Language.component("poplit_pronoun_referents")
+def _pronoun_referents(doc: Doc) -> Doc:
+    for token in doc:
+        if token.lower_ not in ("it", "its") or token.i == 0:
+            continue
+        before = doc[token.i - 1]
+        if not (before.is_punct or before.lower_ in _CLAUSE_OPENERS):
+            continue  # "hurts when it's cold", "put ice on it": not a new clause about the part
+        following = next((t for t in doc[token.i + 1 :] if t.lower_ not in _LINKING), None)
+        if following is None or following.is_punct or following.lower_ in _POINTING:
+            continue
+        first = doc[token.sent.start - 1].sent.start if token.sent.start > 0 else 0
+        for earlier in reversed(doc[first : token.i]):
+            if earlier.lemma_ in _KNEE_WORDS:
+                break
+            if earlier.lemma_ in _REFERENTS or earlier.lower_ in _REFERENTS:
+                token.lemma_ = earlier.lemma_
+                break
+    return doc
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
     # The same blank-English + lookup-lemma pipeline the NLU uses, plus sentences and lemmas of the
@@ -103,6 +189,7 @@ def get_nlp() -> Language:
     nlp = build_pipeline()
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("poplit_lowercase_lemmas", after="lemmatizer")
+    nlp.add_pipe("poplit_pronoun_referents")  # after the sentences
     return nlp
 
 

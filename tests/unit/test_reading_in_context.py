@@ -232,3 +232,37 @@ def test_typed_six_families_reach_their_level(text: str, level: TriageLevel, rul
 )
 def test_typed_six_other_meanings_raise_nothing_serious(text: str) -> None:
     assert read_text(text).assessment.level <= TriageLevel.SEE_CLINICIAN
+
+
+@pytest.mark.parametrize(
+    "text, level, rule",
+    [
+        # "it" opening the next clause is the part of the leg just named
+        ("calf mostly... and its swolen and tender, had a c-section 3 wks ago", TriageLevel.URGENT, "dvt_signs"),
+        ("my toes went numb, it's white now", TriageLevel.EMERGENCY, "ischaemia"),
+        ("my calf aches. it feels swollen and tight, flew back from spain yesterday", TriageLevel.URGENT, "dvt_signs"),
+    ],
+)
+def test_it_after_a_part_of_the_leg_is_that_part(text: str, level: TriageLevel, rule: str) -> None:
+    assessment = read_text(text).assessment
+    assert assessment.level == level and rule in assessment.rule_ids, assessment
+
+
+@pytest.mark.parametrize(
+    "text, location",
+    [
+        ("not in my calf, it's more behind the knee", "back_of_knee"),  # "it" points at a place: not the calf
+        ("not the calf, its mainly behind the kneecap", "behind_kneecap"),
+    ],
+)
+def test_it_pointing_at_a_place_is_no_part_of_the_leg(text: str, location: str) -> None:
+    assert read_message(read_text(text), None, TODAY).answers.get("pain_location") == location
+
+
+def test_it_in_a_clause_about_the_weather_is_not_the_foot() -> None:
+    assert read_text("my foot aches when it's cold").assessment.level <= TriageLevel.SELF_CARE
+
+
+def test_a_since_phrase_ends_where_the_next_clause_begins() -> None:
+    answers = read_message(read_text("since the fall my foot is tingly"), "pain_duration", TODAY).answers
+    assert answers.get("pain_duration") == "since the fall"
