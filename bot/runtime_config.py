@@ -21,6 +21,7 @@ from bot.settings import public_base_url
 ACTION_SERVER_URL = "http://127.0.0.1:5055/webhook"
 # Rasa's SQL tracker store that also writes each escalation to the audit table (bot/trackers).
 TRACKER_STORE_TYPE = "bot.trackers.audited_sql.AuditedSQLTrackerStore"
+LOCK_STORE_TYPE = "bot.trackers.redis_lock.AtomicRedisLockStore"
 STATIC_CREDENTIALS = Path(__file__).resolve().parents[1] / "credentials.yml"
 # Channel keys as Rasa reads them from the credentials file: the connector classes in bot/channels.
 SOCKETIO_CHANNEL = "bot.channels.socketio.PoplitSocketIOInput"
@@ -63,23 +64,14 @@ def tracker_store_config(database_url: Optional[str], var_dir: Path) -> dict[str
 
 
 def lock_store_config(redis_url: Optional[str]) -> Optional[dict[str, Any]]:
+    """The race-safe Redis lock (bot/trackers/redis_lock.py) when REDIS_URL is set; else Rasa's in-memory
+    lock, which is right for one instance only."""
     if not redis_url:
         return None
     parsed = urlparse(redis_url)
     if parsed.scheme not in ("redis", "rediss"):
         raise ConfigError(f"REDIS_URL must start with redis://, got {redis_url!r}")
-    config: dict[str, Any] = {
-        "type": "redis",
-        "url": parsed.hostname or "127.0.0.1",
-        "port": parsed.port or 6379,
-        "db": int(parsed.path.lstrip("/") or 0),
-        "key_prefix": "poplit",
-    }
-    if parsed.password:
-        config["password"] = unquote(parsed.password)
-    if parsed.scheme == "rediss":
-        config["use_ssl"] = True
-    return config
+    return {"type": LOCK_STORE_TYPE, "url": redis_url, "key_prefix": "poplit"}
 
 
 def endpoints_config(env: Mapping[str, str], var_dir: Path) -> dict[str, Any]:
@@ -134,11 +126,15 @@ def credentials_config(env: Mapping[str, str], var_dir: Optional[Path] = None) -
     # The page's own origin is the public one (PUBLIC_BASE_URL, else Rasa's own address), never what a
     # request's Host header claims; then the sites configured to embed it.
     config[SOCKETIO_CHANNEL]["allowed_origins"] = [*own_origins(env), *allowed_origins(env)]
+    # Several instances share Socket.IO emits and the memory of platform deliveries through Redis.
+    shared = {"redis_url": env["REDIS_URL"]} if env.get("REDIS_URL") else {}
+    config[SOCKETIO_CHANNEL].update(shared)
     if env.get("SLACK_BOT_TOKEN") and env.get("SLACK_SIGNING_SECRET"):
         config[SLACK_CHANNEL] = {
             "slack_token": env["SLACK_BOT_TOKEN"],
             "slack_signing_secret": env["SLACK_SIGNING_SECRET"],
             "slack_api_url": env.get("SLACK_API_URL") or SLACK_API_URL,
+            **shared,
         }
     if env.get("TELEGRAM_TOKEN") and env.get("TELEGRAM_VERIFY") and env.get("TELEGRAM_WEBHOOK_URL"):
         config[TELEGRAM_CHANNEL] = {
@@ -147,6 +143,7 @@ def credentials_config(env: Mapping[str, str], var_dir: Optional[Path] = None) -
             "webhook_url": env["TELEGRAM_WEBHOOK_URL"],
             "secret_token": telegram_secret_token(env, var_dir),
             "api_url": env.get("TELEGRAM_API_URL") or TELEGRAM_API_URL,
+            **shared,
         }
     return config
 

@@ -13,7 +13,7 @@
 - Identity: only REST conversation ids carry the `rest:` prefix, so a REST caller, who can choose any
   sender, can never name a Slack, Telegram or web person's conversation.
 
-The state (the buckets) is this process's memory; several Rasa instances would keep it in Redis.
+The buckets are this process's memory, or Redis shared by every instance when REDIS_URL is set.
 """
 
 from __future__ import annotations
@@ -24,16 +24,17 @@ import os
 import re
 import time
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Callable, Dict, Hashable, Iterable, List, Mapping, Optional, Text, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Text, Union
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.shared_memory import Rate, SharedRateLimiter
 
 MAX_TEXT_CHARS = 2000
 MAX_ID_CHARS = 128
@@ -168,24 +169,11 @@ def rest_conversation_id(sender: str) -> str:
 
 
 @dataclass(frozen=True)
-class Rate:
-    """`count` requests per `seconds`, with a burst of `count`."""
-
-    count: int
-    seconds: float
-
-    @classmethod
-    def parse(cls, text: str) -> "Rate":
-        match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*", text)
-        if not match or int(match.group(1)) < 1 or float(match.group(2)) <= 0:
-            raise ValueError(f"a rate looks like 20/60 (20 per 60 seconds), got {text!r}")
-        return cls(int(match.group(1)), float(match.group(2)))
-
-
-@dataclass(frozen=True)
 class DoorSettings:
     per_sender: Rate = Rate(20, 60)
     per_address: Rate = Rate(120, 60)
+    # Several instances share their buckets through Redis (bot/shared_memory.py); None: this process.
+    redis_url: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "DoorSettings":
@@ -195,45 +183,8 @@ class DoorSettings:
             per_address=Rate.parse(env["POPLIT_RATE_PER_ADDRESS"])
             if env.get("POPLIT_RATE_PER_ADDRESS")
             else defaults.per_address,
+            redis_url=env.get("REDIS_URL", "").strip() or None,
         )
-
-
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-    told: bool = False
-
-
-class RateLimiter:
-    """Token buckets by key, bounded in number (the least recently used go first)."""
-
-    def __init__(self, rate: Rate, max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.max_keys = max_keys
-        self._clock = clock
-        self._buckets: OrderedDict[Hashable, _Bucket] = OrderedDict()
-
-    def take(self, key: Hashable) -> Optional[bool]:
-        """None when allowed; when refused, True the first time since the last allowed request (tell
-        the person once, not on every refused message), False after that."""
-        now = self._clock()
-        bucket = self._buckets.pop(key, None) or _Bucket(float(self.rate.count), now)
-        bucket.tokens = min(float(self.rate.count), bucket.tokens + (now - bucket.updated) * self.rate.count / self.rate.seconds)
-        bucket.updated = now
-        self._buckets[key] = bucket
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            bucket.told = False
-            return None
-        first = not bucket.told
-        bucket.told = True
-        return first
-
-    def retry_after(self) -> int:
-        return max(1, math.ceil(self.rate.seconds / self.rate.count))
 
 
 # ---- Messages ----
@@ -274,11 +225,11 @@ class Door:
     clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
-        self.senders = RateLimiter(self.settings.per_sender, clock=self.clock)
-        self.addresses = RateLimiter(self.settings.per_address, clock=self.clock)
+        self.senders = SharedRateLimiter("sender", self.settings.per_sender, self.settings.redis_url, clock=self.clock)
+        self.addresses = SharedRateLimiter("address", self.settings.per_address, self.settings.redis_url, clock=self.clock)
 
-    def check_address(self, address: Optional[str]) -> Optional[Refusal]:
-        first = self.addresses.take(address or "?")
+    async def check_address(self, address: Optional[str]) -> Optional[Refusal]:
+        first = await self.addresses.take(address or "?")
         if first is None:
             return None
         return Refusal(
@@ -288,7 +239,7 @@ class Door:
             self.addresses.retry_after(),
         )
 
-    def check_message(self, channel: str, sender: Any, text: Any) -> Optional[Refusal]:
+    async def check_message(self, channel: str, sender: Any, text: Any) -> Optional[Refusal]:
         """Everything that needs no tracker: the id, the text and the sender's rate."""
         problem = id_problem(sender)
         if problem is None and channel != "rest" and str(sender).startswith(REST_PREFIX):
@@ -297,7 +248,7 @@ class Door:
         if problem is not None:
             reply = TOO_LONG if problem.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE else None
             return Refusal(problem.status, str(problem), reply)
-        first = self.senders.take((channel, sender))
+        first = await self.senders.take(f"{channel}:{sender}")
         if first is not None:
             return Refusal(
                 HTTPStatus.TOO_MANY_REQUESTS,
@@ -309,7 +260,7 @@ class Door:
 
     async def admit(self, agent: Any, message: UserMessage) -> Optional[Refusal]:
         """Checks a message before Rasa handles it: `check_message`, then `typed_intents`."""
-        return self.check_message(message.input_channel or "", message.sender_id, message.text) or await self.typed_intents(
+        return await self.check_message(message.input_channel or "", message.sender_id, message.text) or await self.typed_intents(
             agent, message
         )
 
@@ -363,14 +314,14 @@ def _looks_like_json(request: Request) -> bool:
     return media_type.endswith("json") or (request.body or b"").lstrip()[:1] in (b"{", b"[")
 
 
-def check_request(request: Request, door: Optional[Door]) -> Optional[HTTPResponse]:
+async def check_request(request: Request, door: Optional[Door]) -> Optional[HTTPResponse]:
     """None to let the request through, else the answer: 413, 400 or 429."""
     path = request.path
     public = path.startswith(PUBLIC_PREFIXES) or path == PARSE_ROUTE
     if request.method not in ("POST", "PUT", "PATCH"):
         return None
     if public and door is not None and not path.startswith(PLATFORM_PREFIXES):
-        refusal = door.check_address(client_address(request))
+        refusal = await door.check_address(client_address(request))
         if refusal is not None:
             return refusal_response(refusal)
     body = request.body or b""
@@ -409,7 +360,7 @@ class DoorBlueprint(Blueprint):
         door = door_of(app)
 
         async def check(request: Request) -> Optional[HTTPResponse]:
-            return check_request(request, door)
+            return await check_request(request, door)
 
         app.register_middleware(check, "request")
         super().register(app, options)

@@ -66,7 +66,7 @@ class ValidatedRestInput(RestInput):
                 return response.json({"error": str(problem)}, status=problem.status)
             sender, text = payload.get("sender"), payload.get("message")
             door = door_of(request.app)
-            refusal = door.check_message(self.name(), sender, text)
+            refusal = await door.check_message(self.name(), sender, text)
             if refusal is not None or not isinstance(sender, str):  # check_message refuses a sender that is not text
                 return refusal_response(refusal or Refusal(400, "sender must be text"), sender if isinstance(sender, str) else "")
             conversation_id = rest_conversation_id(sender)

@@ -34,9 +34,10 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.door import BadInput, door_of, read_json
-from bot.channels.rendering import ALERT_LEVELS, SeenKeys, alert_heading, alert_level, bulleted
+from bot.channels.rendering import ALERT_LEVELS, alert_heading, alert_level, bulleted
 from bot.runtime_config import SLACK_API_URL
 from bot.settings import emergency_number
+from bot.shared_memory import Deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -269,13 +270,21 @@ class PoplitSlackInput(SlackInput):
             slack_signing_secret=credentials.get("slack_signing_secret", ""),
             conversation_granularity=credentials.get("conversation_granularity", "sender"),
             slack_api_url=credentials.get("slack_api_url") or SLACK_API_URL,
+            redis_url=credentials.get("redis_url"),
         )
 
-    def __init__(self, slack_token: Text, *args: Any, slack_api_url: Text = SLACK_API_URL, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        slack_token: Text,
+        *args: Any,
+        slack_api_url: Text = SLACK_API_URL,
+        redis_url: Optional[str] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(slack_token, *args, **kwargs)
         # slack_sdk joins method names onto the base URL, which therefore must end with a slash.
         self.slack_api_url = slack_api_url if slack_api_url.endswith("/") else slack_api_url + "/"
-        self.seen_events = SeenKeys(SEEN_EVENT_TTL_SECONDS, MAX_SEEN_EVENTS)
+        self.seen_events = Deliveries("slack", SEEN_EVENT_TTL_SECONDS, MAX_SEEN_EVENTS, redis_url)
         self._time_zones: Dict[str, tuple[Optional[str], float]] = {}
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
@@ -298,24 +307,24 @@ class PoplitSlackInput(SlackInput):
                 body = _json_object(request.body)
                 if body is None:
                     return response.text("The body must be a JSON object.", status=HTTPStatus.BAD_REQUEST)
-                return self._handle_event(request, body, on_new_message)
+                return await self._handle_event(request, body, on_new_message)
             if media_type == "application/x-www-form-urlencoded":
                 payload = _interaction_payload(request.body)
                 if payload is None:
                     return response.text(
                         "The body must be a form with a JSON object in `payload`.", status=HTTPStatus.BAD_REQUEST
                     )
-                return self._handle_interaction(request, payload, on_new_message)
+                return await self._handle_interaction(request, payload, on_new_message)
             return response.text("Expected an Events API (JSON) or interactivity (form) request.", status=HTTPStatus.BAD_REQUEST)
 
         return slack_webhook
 
-    def _first_delivery(self, request: Request, key: Optional[str]) -> bool:
+    async def _first_delivery(self, request: Request, key: Optional[str]) -> bool:
         """False for a delivery already handled (Slack retries when it saw no 200 in 3 s, or an error).
         Without an id to go by, a delivery is known by a digest of its body (a retry repeats it)."""
         retry = request.headers.get(self.retry_num_header or "x-slack-retry-num")
         key = key or "body:" + hashlib.sha256(request.body or b"").hexdigest()
-        if self.seen_events.first_time(key):
+        if await self.seen_events.first_time(key):
             if retry:
                 logger.info("Slack retry #%s of %s: not seen before, handling it", retry, key)
             return True
@@ -323,7 +332,7 @@ class PoplitSlackInput(SlackInput):
         logger.info("Slack delivery of %s already handled (retry #%s, reason %s): not answering again", key, retry, reason)
         return False
 
-    def _handle_event(
+    async def _handle_event(
         self, request: Request, body: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         kind = body.get("type")
@@ -358,7 +367,7 @@ class PoplitSlackInput(SlackInput):
             # In a direct message the same words also arrive as message.im; answer them once.
             return response.text("Ignored: the direct message event carries it.")
         event_id = _text(body.get("event_id"))
-        if not self._first_delivery(request, f"event:{event_id}" if event_id else None):
+        if not await self._first_delivery(request, f"event:{event_id}" if event_id else None):
             return response.text("Already handled.")
         if event.get("type") == "app_mention" and channel:
             # Knee symptoms are health information: the conversation happens in the person's DM, never
@@ -371,7 +380,7 @@ class PoplitSlackInput(SlackInput):
         self._start(request, on_new_message, message, user, metadata, event_id)
         return response.text("")
 
-    def _handle_interaction(
+    async def _handle_interaction(
         self, request: Request, payload: Dict[str, Any], on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         if payload.get("type") not in ("block_actions", "interactive_message"):
@@ -385,7 +394,7 @@ class PoplitSlackInput(SlackInput):
         if user_id is None or value is None:
             return response.text("Ignored: an interaction Poplit does not use, a link button or an empty choice.")
         interaction_id = _text(payload.get("trigger_id")) or _text(action.get("action_ts"))
-        if not self._first_delivery(request, f"interaction:{user_id}:{interaction_id}" if interaction_id else None):
+        if not await self._first_delivery(request, f"interaction:{user_id}:{interaction_id}" if interaction_id else None):
             return response.text("Already handled.")
         container, channel_info, original = (
             _object(payload, "container"),

@@ -6,6 +6,10 @@
   `attachment`) plus `alert` for an urgent or emergency reply, so the page can make it stand out.
 - Proactive messages (`trigger_intent` with `output_channel=socketio`) go to the room named after the
   session id, which every tab of that person's browser joins.
+- With `redis_url` (REDIS_URL, several instances behind a balancer) the server shares its emits
+  through Redis (python-socketio's AsyncRedisManager): Rasa's channel emits only to sockets on its
+  own process, so a check-in triggered through another instance would never reach the page
+  (the warning in Rasa's `SocketIOInput.get_output_channel`; RasaHQ/rasa PR #7864).
 - The same blueprint serves the chat page (`/chat`, bot/channels/web) and the page's history
   (`POST /chat/history`, answering only to the session id itself).
 """
@@ -27,13 +31,14 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.door import BadInput, client_address, door_of, read_json
 from bot.channels.rendering import alert_heading, alert_level
 from bot.conversation_channel import person_channel
 from bot.knowledge import load_knowledge
 from bot.settings import emergency_number
+from bot.shared_memory import KEY_PREFIX, PUBSUB_OPTIONS
 
 logger = logging.getLogger(__name__)
 
@@ -121,11 +126,13 @@ class PoplitSocketIOInput(SocketIOInput):
         channel = super().from_credentials(credentials)
         assert isinstance(channel, PoplitSocketIOInput)
         channel.allowed_origins = [str(origin).rstrip("/") for origin in credentials.get("allowed_origins") or []]
+        channel.redis_url = credentials.get("redis_url") or None
         return channel
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.allowed_origins: List[str] = []
+        self.redis_url: Optional[str] = None
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         if self.sio is None:
@@ -141,7 +148,14 @@ class PoplitSocketIOInput(SocketIOInput):
         return origin.rstrip("/") in self.allowed_origins
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self._origin_is_allowed)
+        # Several instances: an emit on any of them (a reply, a check-in pushed through the API) reaches
+        # the socket wherever it is connected, through Redis pub/sub. Rasa's channel knows only its own.
+        manager = (
+            AsyncRedisManager(self.redis_url, channel=f"{KEY_PREFIX}:socketio", redis_options=PUBSUB_OPTIONS)
+            if self.redis_url
+            else None
+        )
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self._origin_is_allowed, client_manager=manager)
         assert self.socketio_path is not None
         socketio_webhook = PageServingBlueprint(self, sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
@@ -184,7 +198,7 @@ class PoplitSocketIOInput(SocketIOInput):
             )
             request = sio.get_environ(sid, namespace=self.namespace)["sanic.request"]
             door = door_of(request.app)
-            refusal = door.check_address(client_address(request)) or await door.admit(request.app.ctx.agent, message)
+            refusal = await door.check_address(client_address(request)) or await door.admit(request.app.ctx.agent, message)
             if refusal is not None:
                 await sio.emit("message_error", {"error": refusal.error, "status": refusal.status}, room=sid)
                 if refusal.reply:

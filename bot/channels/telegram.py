@@ -30,9 +30,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.door import BadInput, door_of, read_json
-from bot.channels.rendering import ALERT_LEVELS, SeenKeys, alert_heading, alert_level, bulleted
+from bot.channels.rendering import ALERT_LEVELS, alert_heading, alert_level, bulleted
 from bot.runtime_config import TELEGRAM_API_URL
 from bot.settings import emergency_number
+from bot.shared_memory import Deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -215,6 +216,7 @@ class PoplitTelegramInput(TelegramInput):
             credentials.get("webhook_url"),
             secret_token=credentials["secret_token"],
             api_url=credentials.get("api_url") or TELEGRAM_API_URL,
+            redis_url=credentials.get("redis_url"),
         )
 
     def __init__(
@@ -224,13 +226,14 @@ class PoplitTelegramInput(TelegramInput):
         webhook_url: Optional[str],
         secret_token: str,
         api_url: str = TELEGRAM_API_URL,
+        redis_url: Optional[str] = None,
     ) -> None:
         # Errors are logged and answered 200 (see receive), so Rasa's debug_mode re-raise is off.
         super().__init__(access_token, verify, webhook_url, debug_mode=False)
         self.secret_token = secret_token
         self.api_url = api_url
         self.callback_keys = CallbackKeys()
-        self.recent_updates = SeenKeys(UPDATE_MEMORY_SECONDS, MAX_REMEMBERED_UPDATES)
+        self.recent_updates = Deliveries("telegram", UPDATE_MEMORY_SECONDS, MAX_REMEMBERED_UPDATES, redis_url)
         self._output: Optional[PoplitTelegramOutput] = None
 
     def get_output_channel(self) -> PoplitTelegramOutput:
@@ -262,7 +265,7 @@ class PoplitTelegramInput(TelegramInput):
         if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
             logger.warning("ignored a Telegram update without an update_id")
             return 200, {"status": "ignored"}
-        if not self.recent_updates.first_time(update["update_id"]):
+        if not await self.recent_updates.first_time(update["update_id"]):
             return 200, {"status": "duplicate"}
         try:
             await self._handle(update, on_new_message, app)

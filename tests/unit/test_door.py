@@ -1,9 +1,9 @@
-"""The door's checks on their own (bot/channels/door.py): the JSON reader, the text and id limits, the
-rate limiter, and what counts as an offered button. The same checks through the real servers are in
+"""The door's checks on their own (bot/channels/door.py): the JSON reader, the text and id limits, and what counts as an offered button. The same checks through the real servers are in
 tests/e2e/test_security.py and tests/e2e/test_fuzzing.py."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -19,8 +19,6 @@ from bot.channels.door import (
     BadInput,
     Door,
     DoorSettings,
-    Rate,
-    RateLimiter,
     as_plain_text,
     id_problem,
     offered_payloads,
@@ -28,6 +26,7 @@ from bot.channels.door import (
     text_problem,
 )
 from bot.channels.slack import chosen_value
+from bot.shared_memory import Rate
 
 
 def nested(depth: int) -> str:
@@ -113,22 +112,6 @@ def test_id_limits(value: Any, ok: bool) -> None:
     assert (id_problem(value) is None) is ok
 
 
-def test_the_rate_limiter_lets_a_burst_through_then_refuses_and_says_so_once() -> None:
-    now = [0.0]
-    limiter = RateLimiter(Rate(3, 30), clock=lambda: now[0])
-    assert [limiter.take("a") for _ in range(5)] == [None, None, None, True, False]
-    assert limiter.take("b") is None  # another key has its own bucket
-    now[0] += 10  # one token back (3 per 30 s)
-    assert limiter.take("a") is None and limiter.take("a") is True
-
-
-def test_the_limiter_keeps_a_bounded_number_of_keys() -> None:
-    limiter = RateLimiter(Rate(1, 60), max_keys=100)
-    for key in range(1000):
-        limiter.take(key)
-    assert len(limiter._buckets) == 100
-
-
 def test_rates_are_read_from_the_environment() -> None:
     assert DoorSettings.from_env({"POPLIT_RATE_PER_SENDER": "5/10"}).per_sender == Rate(5, 10)
     with pytest.raises(ValueError):
@@ -148,8 +131,8 @@ def test_only_the_last_turns_buttons_are_offered() -> None:
 
 def test_a_non_rest_sender_cannot_take_the_rest_namespace() -> None:
     door = Door()
-    assert door.check_message("slack", "rest:someone", "hi") is not None
-    assert door.check_message("rest", "rest:someone", "hi") is None
+    assert asyncio.run(door.check_message("slack", "rest:someone", "hi")) is not None
+    assert asyncio.run(door.check_message("rest", "rest:someone", "hi")) is None
 
 
 @pytest.mark.parametrize(
