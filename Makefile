@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 SPACY_MODEL := var/spacy/en_poplit
 MODEL := models/poplit.tar.gz
+# Rasa instances of `make cluster` and `make loadtest`.
+N ?= 2
 # What a model is trained from: Rasa's files, the NLU components' code and the normaliser's table
 # (training examples are normalised before DIET sees their words).
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard bot/nlu/*.py) bot/triage/text_speak.yml
@@ -17,12 +19,15 @@ PIP := $(VENV)/bin/pip --disable-pip-version-check
 WEB := bot/channels/web
 BROWSER_TESTS := tests/browser
 
-.PHONY: help venv spacy train web browser run test test-unit lint bench eval-triage eval-conversations validate clean
+.PHONY: help venv spacy train web browser balancer run cluster test test-unit test-cluster loadtest lint bench eval-triage eval-conversations validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
 	@echo "make test   run every test (unit, actions, data validation, stories, NLU hold-out, end-to-end)"
 	@echo "make bench  print latency, start-up, training time and memory figures"
+	@echo "make cluster  N Rasa instances (N=2), 2 action servers and 2 workers behind HAProxy on PostgreSQL and Redis"
+	@echo "make test-cluster  the cluster under contention and faults (what .ci/run also runs)"
+	@echo "make loadtest  locust through the balancer, 1 and 2 Rasa instances; writes results/load.json"
 	@echo "make train  train the model if data or config changed"
 	@echo "make lint   ruff (lint and format check) and mypy"
 	@echo "make eval-triage  red-flag vignettes through the engine and the running assistant"
@@ -75,11 +80,27 @@ browser: $(BROWSER_TESTS)/node_modules/.package-lock.json
 run: $(MODEL) web
 	scripts/run.sh
 
+# Debian's HAProxy, the balancer of `make cluster` (deploy/haproxy.cfg.template).
+balancer:
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  echo "installing Debian's haproxy for the cluster"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get install -y -q haproxy >/dev/null || { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q haproxy >/dev/null; }; }
+
+# N Rasa instances (2 by default), 2 action servers and 2 follow-up workers behind HAProxy on :5005, on
+# PostgreSQL (DATABASE_URL, else the machine's poplit_cluster database) and Redis (REDIS_URL).
+cluster: $(MODEL) web balancer
+	N=$(N) scripts/cluster.sh
+
 validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
 test: $(MODEL) web browser
-	$(PY) -m pytest
+	$(PY) -m pytest --ignore=tests/cluster
+
+# The cluster (make cluster) under contention and faults; .ci/run runs it after `make test`.
+test-cluster: $(MODEL) web balancer
+	$(PY) -m pytest tests/cluster
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -34,7 +34,7 @@ def _export_responses(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from bot.serve import main as serve_main
 
-    return serve_main()
+    return serve_main(cluster=args.cluster)
 
 
 def _actions(args: argparse.Namespace) -> int:
@@ -171,14 +171,18 @@ def _telegram_webhook_info(args: argparse.Namespace) -> int:
 
 
 def _db(args: argparse.Namespace) -> int:
-    """The store's schema: `upgrade` applies the migrations (open_store does too), `current` names the revision."""
+    """The store's schema: `upgrade` applies the migrations (open_store does too), `current` names the
+    revision, `create-if-missing` makes a PostgreSQL database that does not exist yet (make cluster)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.store import database_url
+    from bot.store.database import create_database_if_missing
     from bot.store.migrate import SchemaAhead, current, head, upgrade
 
     try:
-        if args.db_command == "upgrade":
+        if args.db_command == "create-if-missing":
+            print(create_database_if_missing(database_url()))
+        elif args.db_command == "upgrade":
             print(f"store at revision {upgrade(database_url())} (head {head()})")
         else:
             print(current(database_url()) or "none (no migrations applied)")
@@ -273,6 +277,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd = commands.add_parser(
         "serve", help="run the action server and Rasa under a supervisor that restarts them (make run)"
     )
+    serve_cmd.add_argument(
+        "--cluster",
+        action="store_true",
+        help="several Rasa instances, action servers and workers behind HAProxy on PostgreSQL and Redis (make cluster)",
+    )
     serve_cmd.set_defaults(handler=_serve)
     actions_cmd = commands.add_parser("actions", help="run the action server (make run starts it)")
     actions_cmd.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
@@ -302,7 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     webhook_info_cmd.set_defaults(handler=_telegram_webhook_info)
 
     db_cmd = commands.add_parser("db", help="the store's schema (POPLIT_STORE_URL, else DATABASE_URL, else var/poplit.db)")
-    db_cmd.add_argument("db_command", choices=["upgrade", "current"], help="apply the migrations, or print the revision")
+    db_cmd.add_argument(
+        "db_command",
+        choices=["upgrade", "current", "create-if-missing"],
+        help="apply the migrations, print the revision, or make the database",
+    )
     db_cmd.set_defaults(handler=_db)
     followups_cmd = commands.add_parser("followups", help="follow-up check-ins (make run starts the worker)")
     followups_commands = followups_cmd.add_subparsers(dest="followups_command", required=True)

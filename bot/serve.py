@@ -12,8 +12,10 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
+import string
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,8 @@ from bot.store.migrate import SchemaAhead, upgrade
 from bot.supervisor import ServiceSpec, StartupError, Supervisor
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BALANCER_TEMPLATE = PROJECT_ROOT / "deploy" / "haproxy.cfg.template"
+HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 DEFAULT_ACTIONS_SILENT_SECONDS = 30.0
 FOLLOWUPS_SILENT_SECONDS = 300.0
 
@@ -45,10 +49,28 @@ class ServeSettings:
     actions_silent_seconds: Optional[float]
     public_base_url: str = ""
     followups_port: int = 5057
+    # `make cluster`: a balancer (HAProxy) on rasa_port and actions_port in front of several instances,
+    # which listen on loopback ports counted from cluster_ports_from.
+    cluster: bool = False
+    rasa_instances: int = 1
+    action_servers: int = 1
+    followup_workers: int = 1
+    cluster_ports_from: int = 5100
+    balancer_status_port: int = 5058
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "ServeSettings":
+    def from_env(cls, env: Mapping[str, str], cluster: bool = False) -> "ServeSettings":
         silent = env.get("POPLIT_RESTART_SILENT_ACTIONS_SECONDS", str(DEFAULT_ACTIONS_SILENT_SECONDS)).strip()
+        counts = {
+            name: _count(env, variable, 2 if cluster else 1)
+            for name, variable in (
+                ("rasa_instances", "RASA_INSTANCES"),
+                ("action_servers", "ACTION_SERVERS"),
+                ("followup_workers", "FOLLOWUP_WORKERS"),
+            )
+        }
+        if not cluster and any(count != 1 for count in counts.values()):
+            raise ConfigError("several instances need the balancer: run `make cluster` (python -m bot serve --cluster)")
         return cls(
             rasa_host=env.get("RASA_HOST", "127.0.0.1"),
             rasa_port=int(env.get("RASA_PORT", "5005")),
@@ -60,62 +82,130 @@ class ServeSettings:
             actions_silent_seconds=float(silent) if silent not in ("", "0", "off") else None,
             public_base_url=env.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
             followups_port=int(env.get("FOLLOWUPS_PORT", "5057")),
+            cluster=cluster,
+            cluster_ports_from=int(env.get("CLUSTER_PORTS_FROM", "5100")),
+            balancer_status_port=int(env.get("BALANCER_STATUS_PORT", "5058")),
+            **counts,
         )
+
+    def rasa_ports(self) -> list[int]:
+        return [self.cluster_ports_from + n for n in range(self.rasa_instances)] if self.cluster else [self.rasa_port]
+
+    def action_ports(self) -> list[int]:
+        return [self.cluster_ports_from + 20 + n for n in range(self.action_servers)] if self.cluster else [self.actions_port]
+
+    def followup_ports(self) -> list[int]:
+        return [self.cluster_ports_from + 40 + n for n in range(self.followup_workers)] if self.cluster else [self.followups_port]
+
+
+def _count(env: Mapping[str, str], variable: str, default: int) -> int:
+    value = env.get(variable, "").strip() or str(default)
+    if not value.isdigit() or not 1 <= int(value) <= 16:
+        raise ConfigError(f"{variable} must be a number from 1 to 16, got {value!r}")
+    return int(value)
 
 
 def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapping[str, str]) -> list[ServiceSpec]:
+    """What the supervisor runs: one of each for `make run`; for `make cluster` the balancer and several
+    of each, named rasa-1, rasa-2, ... ."""
     base_env = {**env, "VAR_DIR": str(settings.var_dir), "TF_CPP_MIN_LOG_LEVEL": env.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-    rasa_bin = str(settings.venv / "bin" / "rasa")
     log_dir = settings.var_dir / "log"
-    actions = ServiceSpec(
-        name="actions",
-        argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "actions", "--port", str(settings.actions_port)],
-        env={**base_env, "SANIC_HOST": "127.0.0.1"},
-        log_file=log_dir / "actions.log",
-        ready_url=f"http://127.0.0.1:{settings.actions_port}/health",
-        restart_when_silent_seconds=settings.actions_silent_seconds,
+
+    def named(kind: str, number: int) -> str:
+        return f"{kind}-{number + 1}" if settings.cluster else kind
+
+    actions = [
+        ServiceSpec(
+            name=named("actions", n),
+            argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "actions", "--port", str(port)],
+            env={**base_env, "SANIC_HOST": "127.0.0.1"},
+            log_file=log_dir / f"{named('actions', n)}.log",
+            ready_url=f"http://127.0.0.1:{port}/health",
+            restart_when_silent_seconds=settings.actions_silent_seconds,
+        )
+        for n, port in enumerate(settings.action_ports())
+    ]
+    # Behind the balancer, Sanic takes the client's address from its X-Forwarded-For (per-address limits).
+    rasa_env = {**base_env, "SANIC_PROXIES_COUNT": "1"} if settings.cluster else base_env
+    rasa_host = "127.0.0.1" if settings.cluster else settings.rasa_host
+    rasa = [
+        ServiceSpec(
+            name=named("rasa", n),
+            argv=[
+                str(settings.venv / "bin" / "rasa"),
+                "run",
+                "--model",
+                str(settings.model),
+                "--enable-api",
+                "--auth-token",
+                runtime["token"],
+                "--interface",
+                rasa_host,
+                "--port",
+                str(port),
+                "--endpoints",
+                runtime["endpoints"],
+                "--credentials",
+                runtime["credentials"],
+                # Browsers on other sites may call the HTTP API only from the configured origins.
+                *cors_arguments(env),
+            ],
+            env=rasa_env,
+            log_file=log_dir / f"{named('rasa', n)}.log",
+            ready_url=f"http://{rasa_host}:{port}/",
+        )
+        for n, port in enumerate(settings.rasa_ports())
+    ]
+    # Start due check-ins through Rasa's HTTP API (bot/followups/worker.py), so they need the API token;
+    # in a cluster they go through the balancer, so any instance may take them.
+    followups = [
+        ServiceSpec(
+            name=named("followups", n),
+            argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "followups", "run"],
+            env={
+                **base_env,
+                "RASA_URL": f"http://{_local_host(settings.rasa_host)}:{settings.rasa_port}",
+                "RASA_AUTH_TOKEN": runtime["token"],
+                "FOLLOWUPS_PORT": str(port),
+            },
+            log_file=log_dir / f"{named('followups', n)}.log",
+            ready_url=f"http://127.0.0.1:{port}/health",
+            # Its /health fails once no round has finished for 5 minutes; a loop stuck that long is restarted.
+            restart_when_silent_seconds=FOLLOWUPS_SILENT_SECONDS,
+        )
+        for n, port in enumerate(settings.followup_ports())
+    ]
+    balancer = (
+        [
+            ServiceSpec(
+                name="balancer",
+                argv=[HAPROXY, "-db", "-f", runtime["balancer_config"]],
+                env=base_env,
+                log_file=log_dir / "balancer.log",
+                ready_url=f"http://127.0.0.1:{settings.balancer_status_port}/health",
+            )
+        ]
+        if settings.cluster
+        else []
     )
-    rasa = ServiceSpec(
-        name="rasa",
-        argv=[
-            rasa_bin,
-            "run",
-            "--model",
-            str(settings.model),
-            "--enable-api",
-            "--auth-token",
-            runtime["token"],
-            "--interface",
-            settings.rasa_host,
-            "--port",
-            str(settings.rasa_port),
-            "--endpoints",
-            runtime["endpoints"],
-            "--credentials",
-            runtime["credentials"],
-            # Browsers on other sites may call the HTTP API only from the configured origins.
-            *cors_arguments(env),
-        ],
-        env=base_env,
-        log_file=log_dir / "rasa.log",
-        ready_url=f"http://{settings.rasa_host}:{settings.rasa_port}/",
+    return [*actions, *rasa, *followups, *balancer]
+
+
+def balancer_config(settings: ServeSettings) -> str:
+    """deploy/haproxy.cfg.template with this cluster's addresses and servers."""
+    rasa_servers = "\n".join(
+        f"    server rasa-{n + 1} 127.0.0.1:{port} check cookie rasa-{n + 1}" for n, port in enumerate(settings.rasa_ports())
     )
-    # Starts due check-ins through Rasa's HTTP API (bot/followups/worker.py), so it needs the API token.
-    followups = ServiceSpec(
-        name="followups",
-        argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "followups", "run"],
-        env={
-            **base_env,
-            "RASA_URL": f"http://{_local_host(settings.rasa_host)}:{settings.rasa_port}",
-            "RASA_AUTH_TOKEN": runtime["token"],
-            "FOLLOWUPS_PORT": str(settings.followups_port),
-        },
-        log_file=log_dir / "followups.log",
-        ready_url=f"http://127.0.0.1:{settings.followups_port}/health",
-        # Its /health fails once no round has finished for 5 minutes; a loop stuck that long is restarted.
-        restart_when_silent_seconds=FOLLOWUPS_SILENT_SECONDS,
+    action_servers = "\n".join(
+        f"    server actions-{n + 1} 127.0.0.1:{port} check" for n, port in enumerate(settings.action_ports())
     )
-    return [actions, rasa, followups]
+    return string.Template(BALANCER_TEMPLATE.read_text()).substitute(
+        public_bind=f"{settings.rasa_host}:{settings.rasa_port}",
+        actions_bind=f"127.0.0.1:{settings.actions_port}",
+        status_bind=f"127.0.0.1:{settings.balancer_status_port}",
+        rasa_servers=rasa_servers,
+        action_servers=action_servers,
+    )
 
 
 def _local_host(host: str) -> str:
@@ -149,9 +239,19 @@ Poplit is running.
   Health:          http://127.0.0.1:{settings.health_port}/health ({parts})
   Check-ins:       the follow-up worker triggers due check-ins (health http://127.0.0.1:{settings.followups_port}/health)
   Tracker store:   {runtime['tracker_store']}; lock store: {runtime['lock_store']}
-  Logs:            {settings.var_dir}/log/rasa.log, {settings.var_dir}/log/actions.log, {settings.var_dir}/log/followups.log
+  Logs:            {settings.var_dir}/log/ (one file per server){_cluster_lines(settings)}
   A server that crashes is restarted; Ctrl-C stops everything.
 Press Ctrl-C to stop."""
+
+
+def _cluster_lines(settings: ServeSettings) -> str:
+    if not settings.cluster:
+        return ""
+    return f"""
+  Balancer:        HAProxy on {settings.rasa_host}:{settings.rasa_port} in front of {settings.rasa_instances} Rasa instances \
+(127.0.0.1:{", ".join(map(str, settings.rasa_ports()))}) and on 127.0.0.1:{settings.actions_port} in front of \
+{settings.action_servers} action servers; {settings.followup_workers} follow-up workers
+  Balancer status: http://127.0.0.1:{settings.balancer_status_port}/stats"""
 
 
 def cors_arguments(env: Mapping[str, str]) -> list[str]:
@@ -178,19 +278,33 @@ async def _health_app(supervisor: Supervisor, port: int) -> web.AppRunner:
     return runner
 
 
-async def serve(env: Mapping[str, str]) -> int:
-    settings = ServeSettings.from_env(env)
-    # Rasa finds the action server through the endpoints file written from this.
+def cluster_problem(env: Mapping[str, str]) -> Optional[str]:
+    """Why these settings cannot run several instances, or None: they share PostgreSQL and Redis."""
+    if not env.get("REDIS_URL", "").strip():
+        return "a cluster needs REDIS_URL (the conversation lock, Socket.IO and the platforms' retries are shared there)"
+    if not database_url(env).startswith("postgresql"):
+        return "a cluster needs DATABASE_URL=postgresql://... (every instance reads and writes the same conversations)"
+    if not Path(HAPROXY).exists():
+        return "a cluster needs HAProxy (Debian's haproxy package; `make cluster` installs it)"
+    return None
+
+
+async def serve(env: Mapping[str, str], cluster: bool = False) -> int:
+    try:
+        settings = ServeSettings.from_env(env, cluster)
+    except (ConfigError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # Rasa finds the action server (in a cluster: the balancer in front of them) through the endpoints file.
     env = {"ACTION_SERVER_URL": f"http://127.0.0.1:{settings.actions_port}/webhook", **env}
     if not settings.model.exists():
         print(f"error: no trained model at {settings.model}; run 'make train' first", file=sys.stderr)
         return 1
-    for name, host, port in (
-        ("Rasa", settings.rasa_host, settings.rasa_port),
-        ("action server", "127.0.0.1", settings.actions_port),
-        ("health check", "127.0.0.1", settings.health_port),
-        ("follow-up worker", "127.0.0.1", settings.followups_port),
-    ):
+    problem = cluster_problem(env) if cluster else None
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    for name, host, port in _ports(settings):
         if not _port_is_free(host, port):
             print(f"error: port {port} for the {name} is in use (is Poplit already running?)", file=sys.stderr)
             return 1
@@ -199,6 +313,10 @@ async def serve(env: Mapping[str, str]) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if cluster:
+        balancer_file = settings.var_dir / "haproxy.cfg"
+        balancer_file.write_text(balancer_config(settings))
+        runtime = {**runtime, "balancer_config": str(balancer_file)}
     # Poplit's own tables (audit, check-ins) are brought to the current schema before anything uses them.
     store_url = database_url({**env, "VAR_DIR": str(settings.var_dir)})
     try:
@@ -233,9 +351,25 @@ async def serve(env: Mapping[str, str]) -> int:
     return 0
 
 
-def main(env: Optional[Mapping[str, str]] = None) -> int:
+def main(env: Optional[Mapping[str, str]] = None, cluster: bool = False) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stdout)
-    return asyncio.run(serve(dict(os.environ if env is None else env)))
+    return asyncio.run(serve(dict(os.environ if env is None else env), cluster))
+
+
+def _ports(settings: ServeSettings) -> list[tuple[str, str, int]]:
+    """Every address the servers will listen on, named for the error when one is taken."""
+    ports = [("health check", "127.0.0.1", settings.health_port)]
+    if settings.cluster:
+        ports += [
+            ("balancer", settings.rasa_host, settings.rasa_port),
+            ("balancer (action servers)", "127.0.0.1", settings.actions_port),
+            ("balancer status", "127.0.0.1", settings.balancer_status_port),
+        ]
+    rasa_host = "127.0.0.1" if settings.cluster else settings.rasa_host
+    ports += [("Rasa", rasa_host, port) for port in settings.rasa_ports()]
+    ports += [("action server", "127.0.0.1", port) for port in settings.action_ports()]
+    ports += [("follow-up worker", "127.0.0.1", port) for port in settings.followup_ports()]
+    return ports
 
 
 def health_report(port: int) -> dict[str, Any]:

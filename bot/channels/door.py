@@ -19,6 +19,7 @@ The buckets are this process's memory, or Redis shared by every instance when RE
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 import re
@@ -26,15 +27,19 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Text, Union
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Optional, Text, Union
 
 from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.lock_store import LockError
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.settings import emergency_number
 from bot.shared_memory import Rate, SharedRateLimiter
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
 MAX_ID_CHARS = 128
@@ -56,6 +61,12 @@ INTENT_PREFIX = "/"
 SLOW_DOWN = (
     "You're sending messages faster than I can read them. Please wait a few seconds, then send your "
     "message again; nothing you sent before is lost."
+)
+# When the conversation's lock cannot be had (Redis away, or a turn stuck): nothing was read or stored.
+SERVICE_TROUBLE = (
+    "Sorry, I can't read messages properly right now because part of my service is down. Nothing you "
+    "sent has been stored; please send it again in a minute. If your knee problem feels urgent, don't "
+    "wait for me: contact a doctor or urgent care today, or call {emergency_number} in an emergency."
 )
 TOO_LONG = (
     f"That message is longer than I can read at once (more than {MAX_TEXT_CHARS} characters). Could you "
@@ -276,6 +287,22 @@ class Door:
             if not message.text:
                 return Refusal(HTTPStatus.BAD_REQUEST, "message must be non-empty text")
         return None
+
+
+async def handle_message(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> bool:
+    """Hands a message to Rasa, the same on every channel; when its conversation's lock cannot be had
+    (LockError: the lock store is away or the conversation stayed busy) the person is told so at once
+    rather than left waiting. False when the message was not handled."""
+    try:
+        await on_new_message(message)
+    except LockError as error:
+        logger.error("a %s message was not handled: %s", message.input_channel, error)
+        if message.output_channel is not None:
+            await message.output_channel.send_text_message(
+                message.sender_id, SERVICE_TROUBLE.format(emergency_number=emergency_number())
+            )
+        return False
+    return True
 
 
 def door_of(app: Sanic) -> Door:

@@ -18,7 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
 
 from bot import names
-from bot.channels.door import BadInput, Refusal, door_of, read_json, refusal_response, rest_conversation_id
+from bot.channels.door import BadInput, Refusal, door_of, handle_message, read_json, refusal_response, rest_conversation_id
 from bot.followups.schedule import current_time
 from bot.store import StoreUnavailable, database_url, due_follow_up, open_store
 
@@ -83,8 +83,8 @@ class ValidatedRestInput(RestInput):
             collector = CollectingOutputChannel()
             message.output_channel = collector
             try:
-                await on_new_message(message)
-                await open_due_check_in(agent, conversation_id, collector)
+                if await handle_message(on_new_message, message):
+                    await open_due_check_in(agent, conversation_id, collector)
             except CancelledError:
                 logger.error("a REST message timed out")  # never the text: it may describe someone's knee
             except Exception:

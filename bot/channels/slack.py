@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.channels.door import BadInput, door_of, read_json
+from bot.channels.door import BadInput, door_of, handle_message, read_json
 from bot.channels.rendering import ALERT_LEVELS, alert_heading, alert_level, bulleted
 from bot.runtime_config import SLACK_API_URL
 from bot.settings import emergency_number
@@ -448,7 +448,7 @@ class PoplitSlackInput(SlackInput):
         time_zone = await self._time_zone(user)
         if time_zone and isinstance(message.metadata, dict):
             message.metadata["timezone"] = time_zone
-        await on_new_message(message)
+        await handle_message(on_new_message, message)
 
     async def _time_zone(self, user: str) -> Optional[str]:
         """users.info's `tz` (scope users:read), remembered for a day; None when Slack does not say."""

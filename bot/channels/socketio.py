@@ -33,7 +33,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
-from bot.channels.door import BadInput, client_address, door_of, read_json
+from bot.channels.door import BadInput, client_address, door_of, handle_message, read_json
 from bot.channels.rendering import alert_heading, alert_level
 from bot.conversation_channel import person_channel
 from bot.knowledge import load_knowledge
@@ -182,7 +182,7 @@ class PoplitSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def user_message(sid: Text, data: Any) -> None:
             joined = (await sio.get_session(sid, namespace=self.namespace)).get("session_id")
             problem = _message_problem(data, joined)
             if problem:
@@ -204,7 +204,7 @@ class PoplitSocketIOInput(SocketIOInput):
                 if refusal.reply:
                     await message.output_channel.send_text_message(joined, refusal.reply)
                 return
-            await on_new_message(message)
+            await handle_message(on_new_message, message)
 
         return socketio_webhook
 

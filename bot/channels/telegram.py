@@ -29,7 +29,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.door import BadInput, door_of, read_json
+from bot.channels.door import BadInput, door_of, handle_message, read_json
 from bot.channels.rendering import ALERT_LEVELS, alert_heading, alert_level, bulleted
 from bot.runtime_config import TELEGRAM_API_URL
 from bot.settings import emergency_number
@@ -336,7 +336,7 @@ class PoplitTelegramInput(TelegramInput):
         message = UserMessage(incoming.text, self.get_output_channel(), incoming.chat_id, input_channel=self.name())
         refusal = await door_of(app).admit(app.ctx.agent, message) if app is not None else None
         if refusal is None:
-            await on_new_message(message)
+            await handle_message(on_new_message, message)
         elif refusal.reply:
             await message.output_channel.send_text_message(incoming.chat_id, refusal.reply)
         else:

@@ -3,12 +3,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
@@ -50,6 +51,26 @@ def database_url(env: Optional[Mapping[str, str]] = None) -> str:
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     return url
+
+
+def create_database_if_missing(url: str) -> str:
+    """Makes the PostgreSQL database `url` names when it does not exist (connecting to the server's
+    `postgres` database to do so); says what it did. Other databases are left alone."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return f"{parsed.drivername}: nothing to create"
+    name = parsed.database or "postgres"
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,63}", name):
+        raise ValueError(f"a database name of letters, digits, _ and - is expected, got {name!r}")
+    admin = create_engine(parsed.set(database="postgres"), future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first():
+                return f"database {name} exists"
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            return f"database {name} created"
+    finally:
+        admin.dispose()
 
 
 def create_store_engine(url: str) -> Engine:

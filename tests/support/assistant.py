@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import subprocess
 import threading
@@ -28,6 +29,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def free_port_block(size: int) -> int:
+    """The first of `size` consecutive free ports (a cluster's instances listen on a block)."""
+    for _ in range(200):
+        first = random.randrange(20000, 40000)
+        if all(_port_is_free(first + n) for n in range(size)):
+            return first
+    raise RuntimeError(f"no block of {size} free ports")
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @dataclass
 class RunningAssistant:
     base_url: str
@@ -37,6 +56,8 @@ class RunningAssistant:
     startup_seconds: float
     health_port: int = 0
     actions_port: int = 0
+    # `cluster=True`: base_url is the balancer; these are the Rasa instances behind it, in order.
+    instance_urls: tuple[str, ...] = ()
 
     def health(self) -> dict[str, Any]:
         """The supervisor's report (bot/serve.py): which servers are up, their pids and restarts."""
@@ -60,9 +81,10 @@ class RunningAssistant:
             time.sleep(0.1)
         return time.monotonic() - started
 
-    def post_json(self, path: str, payload: Any, timeout: float = 30) -> Any:
+    def post_json(self, path: str, payload: Any, timeout: float = 30, via: Optional[str] = None) -> Any:
+        """POST to `path` on base_url, or on `via` (one instance of a cluster, passing the balancer by)."""
         request = urllib.request.Request(
-            self.base_url + path,
+            (via or self.base_url) + path,
             data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
@@ -75,8 +97,8 @@ class RunningAssistant:
         with urllib.request.urlopen(f"{self.base_url}{path}{separator}token={self.token}", timeout=timeout) as response:
             return json.loads(response.read())
 
-    def say(self, sender: str, text: str) -> list[dict[str, Any]]:
-        return self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text})
+    def say(self, sender: str, text: str, via: Optional[str] = None, timeout: float = 30) -> list[dict[str, Any]]:
+        return self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text}, timeout=timeout, via=via)
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
         return self.get_json(f"/conversations/{quote(conversation_id, safe=':')}/tracker")
@@ -131,8 +153,13 @@ def _drain(stream: Any) -> None:
 
 
 @contextmanager
-def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240) -> Iterator[RunningAssistant]:
+def running_assistant(
+    var_dir: Path, env: Optional[Mapping[str, str]] = None, timeout: float = 240, cluster: bool = False
+) -> Iterator[RunningAssistant]:
+    """`make run` (scripts/run.sh), or with `cluster` `make cluster` (scripts/cluster.sh: the balancer
+    in front of RASA_INSTANCES instances; env must name PostgreSQL and Redis)."""
     rasa_port, actions_port, health_port, followups_port = free_port(), free_port(), free_port(), free_port()
+    ports_from = free_port_block(50) if cluster else 0
     token = "test-token-" + str(os.getpid())
     process_env = {
         **os.environ,
@@ -145,11 +172,12 @@ def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, ti
         # Tests talk from one address at machine speed; the rate limits have tests of their own.
         "POPLIT_RATE_PER_SENDER": "100000/60",
         "POPLIT_RATE_PER_ADDRESS": "1000000/60",
+        **({"CLUSTER_PORTS_FROM": str(ports_from), "BALANCER_STATUS_PORT": str(free_port())} if cluster else {}),
         **(env or {}),
     }
     started = time.monotonic()
     process = subprocess.Popen(
-        ["bash", str(PROJECT_ROOT / "scripts" / "run.sh")],
+        ["bash", str(PROJECT_ROOT / "scripts" / ("cluster.sh" if cluster else "run.sh"))],
         cwd=PROJECT_ROOT,
         env=process_env,
         stdout=subprocess.PIPE,
@@ -178,6 +206,9 @@ def running_assistant(var_dir: Path, env: Optional[Mapping[str, str]] = None, ti
         startup_seconds=time.monotonic() - started,
         health_port=health_port,
         actions_port=actions_port,
+        instance_urls=tuple(f"http://127.0.0.1:{ports_from + n}" for n in range(int(process_env.get("RASA_INSTANCES", "2"))))
+        if cluster
+        else (),
     )
     try:
         yield assistant
