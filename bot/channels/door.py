@@ -31,10 +31,12 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Opti
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import emergency_number
 from bot.shared_memory import Rate, SharedRateLimiter
@@ -62,7 +64,8 @@ SLOW_DOWN = (
     "You're sending messages faster than I can read them. Please wait a few seconds, then send your "
     "message again; nothing you sent before is lost."
 )
-# When the conversation's lock cannot be had (Redis away, or a turn stuck): nothing was read or stored.
+# When the conversation's lock or its tracker cannot be had (Redis or the database away, or a turn
+# stuck): the message was not handled.
 SERVICE_TROUBLE = (
     "Sorry, I can't read messages properly right now because part of my service is down. Nothing you "
     "sent has been stored; please send it again in a minute. If your knee problem feels urgent, don't "
@@ -290,13 +293,14 @@ class Door:
 
 
 async def handle_message(on_new_message: Callable[[UserMessage], Awaitable[Any]], message: UserMessage) -> bool:
-    """Hands a message to Rasa, the same on every channel; when its conversation's lock cannot be had
-    (LockError: the lock store is away or the conversation stayed busy) the person is told so at once
-    rather than left waiting. False when the message was not handled."""
+    """Hands a message to Rasa, the same on every channel. When its conversation's lock cannot be had
+    (LockError: the lock store is away or the conversation stayed busy) or the tracker store cannot be
+    read or written, the person is told so at once rather than left waiting or answered with nothing.
+    False when the message was not handled."""
     try:
         await on_new_message(message)
-    except LockError as error:
-        logger.error("a %s message was not handled: %s", message.input_channel, error)
+    except (LockError, SQLAlchemyError) as error:
+        logger.error("a %s message was not handled: %s", message.input_channel, error.__class__.__name__)
         if message.output_channel is not None:
             await message.output_channel.send_text_message(
                 message.sender_id, SERVICE_TROUBLE.format(emergency_number=emergency_number())
@@ -382,6 +386,19 @@ class DoorInput(InputChannel):
         return DoorBlueprint("poplit_door", __name__)
 
 
+def raise_tracker_store_errors(error: Exception) -> None:
+    raise error
+
+
+def no_silent_fallback(agent: Any) -> None:
+    """Rasa wraps the tracker store in a FailSafeTrackerStore that, when the database is away, carries on
+    with an empty tracker in memory: the person is answered as a stranger and the turn is never stored.
+    Its error callback, raising, makes the error reach `handle_message`, which tells the person."""
+    tracker_store = getattr(agent, "tracker_store", None)
+    if isinstance(tracker_store, FailSafeTrackerStore):
+        tracker_store._on_tracker_store_error = raise_tracker_store_errors
+
+
 class DoorBlueprint(Blueprint):
     def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
         door = door_of(app)
@@ -389,5 +406,10 @@ class DoorBlueprint(Blueprint):
         async def check(request: Request) -> Optional[HTTPResponse]:
             return await check_request(request, door)
 
+        async def after_start(app: Sanic, _: Any) -> None:
+            # Rasa loads the agent before the server starts.
+            no_silent_fallback(getattr(app.ctx, "agent", None))
+
         app.register_middleware(check, "request")
+        app.register_listener(after_start, "after_server_start")
         super().register(app, options)

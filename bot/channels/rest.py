@@ -6,23 +6,37 @@ from __future__ import annotations
 import asyncio
 import logging
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Union
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse, ResponseStream
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import names
-from bot.channels.door import BadInput, Refusal, door_of, handle_message, read_json, refusal_response, rest_conversation_id
+from bot.channels.door import (
+    BadInput,
+    Refusal,
+    door_of,
+    handle_message,
+    id_problem,
+    read_json,
+    refusal_response,
+    rest_conversation_id,
+)
 from bot.followups.schedule import current_time
 from bot.store import StoreUnavailable, database_url, due_follow_up, open_store
 
 logger = logging.getLogger(__name__)
+
+# A caller's id for one message (the balancer sets one on every request it forwards): the same id sent
+# again gets the same answer (see earlier_answer).
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def _payload(request: Request) -> Dict[str, Any]:
@@ -71,7 +85,16 @@ class ValidatedRestInput(RestInput):
                 return refusal_response(refusal or Refusal(400, "sender must be text"), sender if isinstance(sender, str) else "")
             conversation_id = rest_conversation_id(sender)
             agent = request.app.ctx.agent
-            message = UserMessage(text, None, conversation_id, input_channel=self.name(), metadata=metadata)
+            request_id = request.headers.get(REQUEST_ID_HEADER)
+            if request_id is not None and id_problem(request_id, REQUEST_ID_HEADER) is not None:
+                return refusal_response(Refusal(400, str(id_problem(request_id, REQUEST_ID_HEADER))), sender)
+            if request_id is not None:
+                answered = await earlier_answer(agent, conversation_id, request_id)
+                if answered is not None:
+                    return response.json([{**reply, "recipient_id": sender} for reply in answered])
+            message = UserMessage(
+                text, None, conversation_id, input_channel=self.name(), metadata=metadata, message_id=request_id
+            )
             refusal = await door.typed_intents(agent, message)
             if refusal is not None:
                 return refusal_response(refusal, sender)
@@ -93,6 +116,31 @@ class ValidatedRestInput(RestInput):
             return response.json([{**reply, "recipient_id": sender} for reply in collector.messages])
 
         return webhook
+
+
+async def earlier_answer(agent: Any, conversation_id: str, request_id: str) -> Optional[List[Dict[str, Any]]]:
+    """The replies already given to the message sent with this X-Request-ID, or None when it was never
+    handled. A request repeated with its id (a client retrying, or the balancer retrying on another
+    instance when the first died mid-turn, after it had stored the turn) gets the same answer rather
+    than a second turn. None too when the tracker store is away (the turn itself then says so)."""
+    try:
+        tracker = await agent.tracker_store.retrieve(conversation_id)
+    except SQLAlchemyError:
+        return None
+    if tracker is None:
+        return None
+    replies: Optional[List[Dict[str, Any]]] = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break
+            if event.message_id == request_id:
+                replies = []
+        elif replies is not None and isinstance(event, BotUttered):
+            reply: Dict[str, Any] = {"text": event.text} if event.text else {}
+            reply.update({key: value for key, value in (event.data or {}).items() if value and key != "elements"})
+            replies.append(reply)
+    return replies
 
 
 def _due_follow_up_id(sender_id: str) -> Optional[str]:

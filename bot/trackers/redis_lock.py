@@ -3,9 +3,14 @@
 Rasa 3.6's RedisLockStore reads the ticket queue with GET and writes it back with SET, so two instances
 can both see the lock free and both go ahead (RasaHQ/rasa #9213; the fix, PR #11256, was reverted in
 #11428). Its SQL tracker store relies on the lock to append a turn's events once and in order. Here a
-lock is one key taken with `SET key token NX PX lifetime` and released by a Lua script that deletes it
-only while it still holds this holder's token, so a holder whose lifetime ran out never frees the lock
-of the one that came after it.
+lock is one key taken with `SET key token NX PX lease` and released by a Lua script that deletes it only
+while it still holds this holder's token, so a holder whose lease ran out never frees the lock of the
+one that came after it.
+
+The lease is short (5 s) and the holder renews it every third of it while its turn runs (the same
+token check, then PEXPIRE), so a turn may take as long as it needs, while the lock of an instance that
+dies mid-turn lapses within the lease: that person's next message, taken by another instance, waits at
+most that long rather than Rasa's 60 s lock lifetime.
 
 Configured in endpoints.yml like Rasa's own:
 
@@ -13,7 +18,7 @@ Configured in endpoints.yml like Rasa's own:
       type: bot.trackers.redis_lock.AtomicRedisLockStore
       url: redis://127.0.0.1:6379/0
       key_prefix: poplit        # optional
-      lock_lifetime: 60         # seconds a holder may keep it (Rasa's TICKET_LOCK_LIFETIME by default)
+      lease_seconds: 5          # how long a lock outlives a holder that stopped renewing it (died)
       wait_seconds: 60          # how long a message waits for the conversation before LockError
 """
 
@@ -41,6 +46,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+DEFAULT_LEASE_SECONDS = 5.0
+DEFAULT_WAIT_SECONDS = 60.0
 # Polling backs off from the first to the last, so a short turn's waiter gets in quickly and a long
 # one is not hammered.
 FIRST_POLL_SECONDS = 0.005
@@ -58,7 +71,7 @@ class AtomicRedisLockStore(LockStore):
         *,
         url: Optional[str] = None,
         key_prefix: str = KEY_PREFIX,
-        lock_lifetime: Optional[float] = None,
+        lease_seconds: Optional[float] = None,
         wait_seconds: Optional[float] = None,
     ) -> None:
         settings: dict[str, Any] = dict(endpoint_config.kwargs) if endpoint_config else {}
@@ -66,16 +79,18 @@ class AtomicRedisLockStore(LockStore):
         if not self.url or not str(self.url).startswith(("redis://", "rediss://", "unix://")):
             raise ValueError(f"the lock store needs `url: redis://host:port/db`, got {self.url!r}")
         self.key_prefix = str(settings.get("key_prefix", key_prefix))
-        self.lock_lifetime = float(lock_lifetime or settings.get("lock_lifetime") or LOCK_LIFETIME)
-        self.wait_seconds = float(wait_seconds or settings.get("wait_seconds") or self.lock_lifetime)
+        self.lease_seconds = float(lease_seconds or settings.get("lease_seconds") or DEFAULT_LEASE_SECONDS)
+        self.wait_seconds = float(wait_seconds or settings.get("wait_seconds") or DEFAULT_WAIT_SECONDS)
         self._redis: Any = None
         self._release: Any = None
+        self._renew: Any = None
 
     def _client(self) -> Any:
         # Made on first use, inside the server's event loop (an asyncio client belongs to one loop).
         if self._redis is None:
             self._redis = redis_client(str(self.url))
             self._release = self._redis.register_script(_RELEASE)
+            self._renew = self._redis.register_script(_RENEW)
         return self._redis
 
     def key(self, conversation_id: Text) -> str:
@@ -93,10 +108,23 @@ class AtomicRedisLockStore(LockStore):
         token = secrets.token_hex(16)
         key = self.key(conversation_id)
         await self._acquire(key, token, conversation_id)
+        renewing = asyncio.create_task(self._keep(key, token, conversation_id))
         try:
             yield TicketLock(conversation_id)
         finally:
+            renewing.cancel()
             await self._free(key, token, conversation_id)
+
+    async def _keep(self, key: str, token: str, conversation_id: str) -> None:
+        """Renews the lease every third of it while the turn runs."""
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            try:
+                if not await self._renew(keys=[key], args=[token, int(self.lease_seconds * 1000)]):
+                    logger.warning("conversation %s's lock lapsed during its turn (Redis was away too long)", conversation_id)
+                    return
+            except (RedisError, OSError) as error:
+                logger.warning("could not renew a conversation's lock (Redis: %s); trying again", error)
 
     async def _acquire(self, key: str, token: str, conversation_id: str) -> None:
         client = self._client()
@@ -104,7 +132,7 @@ class AtomicRedisLockStore(LockStore):
         pause = FIRST_POLL_SECONDS
         while True:
             try:
-                if await client.set(key, token, nx=True, px=int(self.lock_lifetime * 1000)):
+                if await client.set(key, token, nx=True, px=int(self.lease_seconds * 1000)):
                     return
             except (RedisError, OSError) as error:
                 raise LockStoreUnavailable(f"the lock store (Redis at {self.url}) is not answering: {error}") from error
@@ -121,9 +149,7 @@ class AtomicRedisLockStore(LockStore):
             logger.warning("could not free the lock of a conversation (Redis: %s); it lapses by itself", error)
             return
         if not freed:
-            logger.warning(
-                "a turn held conversation %s's lock longer than its %.0f s lifetime", conversation_id, self.lock_lifetime
-            )
+            logger.warning("conversation %s's lock had lapsed before its turn ended", conversation_id)
 
     # Rasa's ticket-queue interface: nothing in Rasa 3.6 calls these outside `lock()`, which is replaced.
     def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:

@@ -81,12 +81,14 @@ class RunningAssistant:
             time.sleep(0.1)
         return time.monotonic() - started
 
-    def post_json(self, path: str, payload: Any, timeout: float = 30, via: Optional[str] = None) -> Any:
+    def post_json(
+        self, path: str, payload: Any, timeout: float = 30, via: Optional[str] = None, headers: Optional[dict[str, str]] = None
+    ) -> Any:
         """POST to `path` on base_url, or on `via` (one instance of a cluster, passing the balancer by)."""
         request = urllib.request.Request(
             (via or self.base_url) + path,
             data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **(headers or {})},
             method="POST",
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -97,8 +99,14 @@ class RunningAssistant:
         with urllib.request.urlopen(f"{self.base_url}{path}{separator}token={self.token}", timeout=timeout) as response:
             return json.loads(response.read())
 
-    def say(self, sender: str, text: str, via: Optional[str] = None, timeout: float = 30) -> list[dict[str, Any]]:
-        return self.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text}, timeout=timeout, via=via)
+    def say(
+        self, sender: str, text: str, via: Optional[str] = None, timeout: float = 30, request_id: Optional[str] = None
+    ) -> list[dict[str, Any]]:
+        """`request_id`: the message's X-Request-ID (stored as its message_id; sent again, the same answer)."""
+        headers = {"X-Request-ID": request_id} if request_id else None
+        return self.post_json(
+            "/webhooks/rest/webhook", {"sender": sender, "message": text}, timeout=timeout, via=via, headers=headers
+        )
 
     def tracker(self, conversation_id: str) -> dict[str, Any]:
         return self.get_json(f"/conversations/{quote(conversation_id, safe=':')}/tracker")

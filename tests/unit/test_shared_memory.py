@@ -115,8 +115,8 @@ def lock_store(**settings: object) -> AtomicRedisLockStore:
 
 
 def test_the_lock_store_is_configured_like_rasas() -> None:
-    store = AtomicRedisLockStore(EndpointConfig(url=REDIS_URL, key_prefix="p", lock_lifetime=5, wait_seconds=2))
-    assert (store.url, store.key_prefix, store.lock_lifetime, store.wait_seconds) == (REDIS_URL, "p", 5.0, 2.0)
+    store = AtomicRedisLockStore(EndpointConfig(url=REDIS_URL, key_prefix="p", lease_seconds=3, wait_seconds=2))
+    assert (store.url, store.key_prefix, store.lease_seconds, store.wait_seconds) == (REDIS_URL, "p", 3.0, 2.0)
     with pytest.raises(ValueError, match="redis://"):
         AtomicRedisLockStore(EndpointConfig(url="http://127.0.0.1:6379"))
 
@@ -145,33 +145,54 @@ def test_two_instances_never_hold_one_conversation_at_once() -> None:
     assert asyncio.run(run()) == (1, 100)
 
 
-def test_a_holder_past_its_lifetime_cannot_free_the_next_holders_lock() -> None:
-    async def run() -> bool:
-        store = lock_store(lock_lifetime=0.2, wait_seconds=5)
-        patient = AtomicRedisLockStore(EndpointConfig(url=REDIS_URL, key_prefix=store.key_prefix, lock_lifetime=30))
-        released_late = asyncio.Event()
+def test_a_turn_longer_than_the_lease_keeps_the_lock_by_renewing_it() -> None:
+    async def run() -> tuple[bool, float]:
+        store = lock_store(lease_seconds=0.3, wait_seconds=5)
+        other = AtomicRedisLockStore(EndpointConfig(url=REDIS_URL, key_prefix=store.key_prefix, lease_seconds=0.3))
+        entered_at: list[float] = []
 
-        async def slow() -> None:
+        async def long_turn() -> None:
             async with store.lock("c"):
-                await asyncio.sleep(0.5)  # the lock lapses at 0.2 s and the next turn takes it
-            released_late.set()
+                await asyncio.sleep(1.0)  # more than three leases
 
-        async def next_turn() -> bool:
+        async def next_turn() -> None:
             await asyncio.sleep(0.05)
-            async with patient.lock("c"):
-                await released_late.wait()  # the late holder has run its release
-                # Still ours: the late release matched no token and deleted nothing.
-                return bool(await store._client().get(store.key("c")))
+            async with other.lock("c"):
+                entered_at.append(time.monotonic())
 
-        _, still_held = await asyncio.gather(slow(), next_turn())
-        return still_held
+        started = time.monotonic()
+        await asyncio.gather(long_turn(), next_turn())
+        return bool(entered_at), entered_at[0] - started
 
-    assert asyncio.run(run()) is True
+    entered, after = asyncio.run(run())
+    assert entered and after >= 1.0  # not before the long turn ended
+
+
+def test_the_lock_of_an_instance_that_died_mid_turn_lapses_within_the_lease() -> None:
+    async def run() -> float:
+        store = lock_store(lease_seconds=0.5, wait_seconds=5)
+        # What a killed instance leaves: its token, set with the lease, never renewed nor released.
+        await store._client().set(store.key("c"), "dead-instance", px=500)
+        started = time.monotonic()
+        async with store.lock("c"):
+            return time.monotonic() - started
+
+    assert asyncio.run(run()) < 1.0
+
+
+def test_a_late_release_does_not_free_the_next_holders_lock() -> None:
+    async def run() -> bytes:
+        store = lock_store()
+        await store._client().set(store.key("c"), "next-holder", px=5000)
+        await store._free(store.key("c"), "late-holder", "c")  # a holder whose lease had lapsed
+        return await store._client().get(store.key("c"))
+
+    assert asyncio.run(run()) == b"next-holder"
 
 
 def test_a_conversation_held_too_long_is_a_lock_error_for_the_next_message() -> None:
     async def run() -> None:
-        store = lock_store(lock_lifetime=5, wait_seconds=0.3)
+        store = lock_store(wait_seconds=0.3)
         async with store.lock("c"):
             with pytest.raises(LockError, match="stayed locked"):
                 async with store.lock("c"):
