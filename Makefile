@@ -19,7 +19,7 @@ PIP := $(VENV)/bin/pip --disable-pip-version-check
 WEB := bot/channels/web
 BROWSER_TESTS := tests/browser
 
-.PHONY: help venv spacy train web browser balancer run cluster test test-unit test-cluster loadtest lint bench eval-triage eval-conversations validate clean
+.PHONY: help venv spacy train web browser balancer tools run cluster test test-unit test-cluster loadtest lint bench eval-triage eval-conversations validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
@@ -95,8 +95,21 @@ cluster: $(MODEL) web balancer
 validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
-test: $(MODEL) web browser
+test: $(MODEL) web browser balancer tools
 	$(PY) -m pytest --ignore=tests/cluster
+
+# locust and kubernetes-validate in a venv of their own (requirements-tools.txt): Rasa's pins stay untouched.
+.venv-tools/.installed: requirements-tools.txt
+	python3 -m venv .venv-tools
+	set -o pipefail; .venv-tools/bin/pip --disable-pip-version-check install -q -r requirements-tools.txt 2>&1 | { grep -v "is ignored: it is neither" || true; }
+	touch $@
+
+tools: .venv-tools/.installed
+
+# 100 people for 2 minutes through the balancer, with 1 and then 2 Rasa instances (about 8 minutes);
+# LOAD_ARGS="--users 50 --seconds 60 --instances 2" for a shorter run. Writes results/load.json.
+loadtest: $(MODEL) web balancer tools
+	$(PY) -m tests.load.run $(LOAD_ARGS)
 
 # The cluster (make cluster) under contention and faults; .ci/run runs it after `make test`.
 test-cluster: $(MODEL) web balancer

@@ -37,6 +37,12 @@ def _serve(args: argparse.Namespace) -> int:
     return serve_main(cluster=args.cluster)
 
 
+def _run_part(args: argparse.Namespace) -> int:
+    from bot.serve import run_part
+
+    return run_part(args.part)
+
+
 def _actions(args: argparse.Namespace) -> int:
     from bot.action_server import run
 
@@ -283,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="several Rasa instances, action servers and workers behind HAProxy on PostgreSQL and Redis (make cluster)",
     )
     serve_cmd.set_defaults(handler=_serve)
+    run_part_cmd = commands.add_parser(
+        "run-part", help="run one server in the foreground, as a container does (deploy/k8s, Dockerfile)"
+    )
+    run_part_cmd.add_argument("part", choices=["rasa", "actions", "followups"])
+    run_part_cmd.set_defaults(handler=_run_part)
     actions_cmd = commands.add_parser("actions", help="run the action server (make run starts it)")
     actions_cmd.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
     actions_cmd.set_defaults(handler=_actions)

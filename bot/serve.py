@@ -118,7 +118,8 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
         ServiceSpec(
             name=named("actions", n),
             argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "actions", "--port", str(port)],
-            env={**base_env, "SANIC_HOST": "127.0.0.1"},
+            # Only Rasa calls it: loopback, unless SANIC_HOST says otherwise (a container's 0.0.0.0).
+            env={**base_env, "SANIC_HOST": env.get("SANIC_HOST", "127.0.0.1")},
             log_file=log_dir / f"{named('actions', n)}.log",
             ready_url=f"http://127.0.0.1:{port}/health",
             restart_when_silent_seconds=settings.actions_silent_seconds,
@@ -164,7 +165,8 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
             argv=[str(settings.venv / "bin" / "python"), "-m", "bot", "followups", "run"],
             env={
                 **base_env,
-                "RASA_URL": f"http://{_local_host(settings.rasa_host)}:{settings.rasa_port}",
+                # A container names Rasa's Service in RASA_URL; here it is this machine's Rasa or balancer.
+                "RASA_URL": env.get("RASA_URL") or f"http://{_local_host(settings.rasa_host)}:{settings.rasa_port}",
                 "RASA_AUTH_TOKEN": runtime["token"],
                 "FOLLOWUPS_PORT": str(port),
             },
@@ -354,6 +356,24 @@ async def serve(env: Mapping[str, str], cluster: bool = False) -> int:
 def main(env: Optional[Mapping[str, str]] = None, cluster: bool = False) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s", stream=sys.stdout)
     return asyncio.run(serve(dict(os.environ if env is None else env), cluster))
+
+
+def run_part(part: str, env: Optional[Mapping[str, str]] = None) -> int:
+    """One server in the foreground, as a container runs it (Kubernetes is then the supervisor, and its
+    Services the balancer): the runtime files written and the store migrated first, then the same
+    command line `make run` gives that server, in place of this process."""
+    env = dict(os.environ if env is None else env)
+    settings = ServeSettings.from_env(env)
+    env = {"ACTION_SERVER_URL": f"http://127.0.0.1:{settings.actions_port}/webhook", **env}
+    try:
+        runtime = write_runtime_files(settings.var_dir, env)
+        upgrade(database_url({**env, "VAR_DIR": str(settings.var_dir)}))
+    except (ConfigError, SchemaAhead, SQLAlchemyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    spec = next(spec for spec in service_specs(settings, runtime, env) if spec.name == part)
+    sys.stdout.flush()
+    os.execve(spec.argv[0], spec.argv, spec.env)
 
 
 def _ports(settings: ServeSettings) -> list[tuple[str, str, int]]:

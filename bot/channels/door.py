@@ -345,9 +345,18 @@ def _looks_like_json(request: Request) -> bool:
     return media_type.endswith("json") or (request.body or b"").lstrip()[:1] in (b"{", b"[")
 
 
+# Rasa's routes that replace or retrain the running model. Off: the model a deployment runs is the one
+# it was started with (MODEL), so a leaked API token cannot swap in another.
+MODEL_REPLACEMENT = {("PUT", "/model"), ("DELETE", "/model"), ("POST", "/model/train")}
+
+
 async def check_request(request: Request, door: Optional[Door]) -> Optional[HTTPResponse]:
-    """None to let the request through, else the answer: 413, 400 or 429."""
+    """None to let the request through, else the answer: 403, 413, 400 or 429."""
     path = request.path
+    if (request.method, path.rstrip("/")) in MODEL_REPLACEMENT:
+        return error_response(
+            BadInput("replacing the model over HTTP is off: restart with MODEL=<path> instead", HTTPStatus.FORBIDDEN)
+        )
     public = path.startswith(PUBLIC_PREFIXES) or path == PARSE_ROUTE
     if request.method not in ("POST", "PUT", "PATCH"):
         return None

@@ -73,6 +73,8 @@ class WorkerSettings:
     rasa_url: str
     rasa_token: str
     port: int = DEFAULT_PORT
+    # Where /health listens: loopback under `make run`; a container's probes need 0.0.0.0.
+    host: str = "127.0.0.1"
     interval_seconds: float = DEFAULT_INTERVAL_SECONDS
     batch: int = DEFAULT_BATCH
     lease_seconds: int = LEASE_SECONDS
@@ -86,6 +88,7 @@ class WorkerSettings:
             rasa_url=rasa_url.rstrip("/"),
             rasa_token=env.get("RASA_AUTH_TOKEN", "").strip(),
             port=int(env.get("FOLLOWUPS_PORT", str(DEFAULT_PORT))),
+            host=env.get("FOLLOWUPS_HOST", "").strip() or "127.0.0.1",
             interval_seconds=float(env.get("FOLLOWUPS_INTERVAL", str(DEFAULT_INTERVAL_SECONDS))),
             max_attempts=int(env.get("FOLLOWUPS_MAX_ATTEMPTS", str(MAX_ATTEMPTS))),
         )
@@ -297,8 +300,8 @@ def main(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     state = WorkerState()
-    server = start_health_server(state, settings.port)
-    logger.info("follow-up worker: Rasa at %s, health on 127.0.0.1:%s", settings.rasa_url, settings.port)
+    server = start_health_server(state, settings.port, settings.host)
+    logger.info("follow-up worker: Rasa at %s, health on %s:%s", settings.rasa_url, settings.host, settings.port)
     try:
         run(engine, settings, clock, stop, state=state)
     finally:

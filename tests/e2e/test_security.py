@@ -456,3 +456,49 @@ def test_a_socket_sending_too_fast_gets_an_error_event_and_one_kind_message(guar
         while not chat.received.empty():
             said.append(chat.received.get().get("text") or "")
         assert sum("faster than I can read" in text for text in said) == 1, said
+
+
+# ---- Rasa's HTTP API ----
+
+# Rasa's routes anyone may call: its greeting and version, and the routes the channels add (each
+# checks what it is sent: the door, signatures, session ids).
+PUBLIC_ROUTES = {"/", "/version"}
+
+
+def rasa_api_routes() -> list[tuple[str, str]]:
+    """Every route Rasa's HTTP API has (read from Rasa's own app, so a new Rasa route is listed too),
+    with each <parameter> filled in."""
+    import re
+
+    from rasa.server import create_app
+
+    app = create_app(auth_token="listing-only")
+    routes = set()
+    for route in app.router.routes:
+        path = "/" + re.sub(r"<[^>]+>", "someone", route.path).lstrip("/")
+        if path not in PUBLIC_ROUTES and not path.startswith("/webhooks"):
+            routes.update((method, path) for method in route.methods if method not in ("HEAD", "OPTIONS"))
+    return sorted(routes)
+
+
+def test_every_rasa_api_route_answers_401_without_the_token(assistant: RunningAssistant) -> None:
+    routes = rasa_api_routes()
+    assert len(routes) >= 15 and ("GET", "/conversations/someone/tracker") in routes
+    open_routes = []
+    for method, path in routes:
+        body = b'{"text": "hi"}' if method in ("POST", "PUT") else None
+        status, _ = http(assistant.base_url + path, body, {"Content-Type": "application/json"}, method=method)
+        # 403: the model-replacement routes are off for everyone (the door answers before Rasa).
+        if status not in (401, 403):
+            open_routes.append((method, path, status))
+    assert open_routes == []
+
+
+def test_the_model_cannot_be_replaced_or_retrained_even_with_the_token(assistant: RunningAssistant) -> None:
+    for method, path in (("PUT", "/model"), ("DELETE", "/model"), ("POST", "/model/train")):
+        status, body = http(
+            f"{assistant.base_url}{path}?token={assistant.token}", b'{"model_file": "/tmp/other.tar.gz"}',
+            {"Content-Type": "application/json"}, method=method,
+        )  # fmt: skip
+        assert status == 403 and b"MODEL=" in body, (method, path, status)
+    assert assistant.say("model-" + secrets.token_hex(4), "hello")  # the model it started with still answers
