@@ -90,6 +90,8 @@ class WorkerSettings:
             port=int(env.get("FOLLOWUPS_PORT", str(DEFAULT_PORT))),
             host=env.get("FOLLOWUPS_HOST", "").strip() or "127.0.0.1",
             interval_seconds=float(env.get("FOLLOWUPS_INTERVAL", str(DEFAULT_INTERVAL_SECONDS))),
+            # How long a claimed check-in waits before another worker may take it (its worker died).
+            lease_seconds=int(env.get("FOLLOWUPS_LEASE_SECONDS", str(LEASE_SECONDS))),
             max_attempts=int(env.get("FOLLOWUPS_MAX_ATTEMPTS", str(MAX_ATTEMPTS))),
         )
 

@@ -52,23 +52,32 @@ def redis_line() -> Iterator[FaultProxy]:
 
 
 @pytest.fixture(scope="session")
+def cluster_database() -> str:
+    """The cluster's PostgreSQL database, as tests reach it directly (the cluster goes through the proxy)."""
+    return fresh_postgres_database("poplit_cluster_test")
+
+
+@pytest.fixture(scope="session")
 def cluster(
     trained_model: Path,
+    cluster_database: str,
     slack_api: SlackStandIn,
     telegram_api: TelegramStandIn,
     postgres_line: FaultProxy,
     redis_line: FaultProxy,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[RunningAssistant]:
-    database = fresh_postgres_database("poplit_cluster_test")
     env = {
         **slack_api.assistant_env(),
         **telegram_api.assistant_env(),
-        "DATABASE_URL": database.replace(":5432/", f":{postgres_line.port}/"),
+        "DATABASE_URL": cluster_database.replace(":5432/", f":{postgres_line.port}/"),
         "REDIS_URL": f"redis://127.0.0.1:{redis_line.port}/{REDIS_DB}",
         "RASA_INSTANCES": "2",
         # Rasa's calls to the action servers give up after this (the action-server fault waits for it).
         "POPLIT_ACTION_TIMEOUT_SECONDS": "3",
+        # The workers look every second, and a check-in a dead worker had claimed is free again after 8 s.
+        "FOLLOWUPS_INTERVAL": "1",
+        "FOLLOWUPS_LEASE_SECONDS": "8",
     }
     with running_assistant(tmp_path_factory.mktemp("cluster-var"), env=env, cluster=True) as running:
         yield running

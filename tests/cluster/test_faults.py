@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
 
 import pytest
@@ -21,9 +22,11 @@ from bot.channels.door import SERVICE_TROUBLE
 from bot.knowledge import load_knowledge
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
+from bot.store import get_follow_up, get_or_create_person, open_store, schedule_follow_ups, set_consent
 from tests.cluster.test_cluster import WORDS, turn_problems
 from tests.support.assistant import RunningAssistant
 from tests.support.fault_proxy import FaultProxy
+from tests.support.slack_api import SlackStandIn, deliver, dm_channel
 
 pytestmark = pytest.mark.e2e
 
@@ -246,3 +249,64 @@ def test_redis_away_for_20_seconds_gets_a_clear_apology_and_recovers_by_itself(
     assert first_answer < 5 and all(attempt.answered for attempt in load.after(back_at + 2))
     assert not problems, "\n".join(problems)
     assert restarts(cluster) == before
+
+
+def test_a_worker_killed_mid_delivery_leaves_each_check_in_sent_once(
+    cluster: RunningAssistant, cluster_database: str, slack_api: SlackStandIn, report: Callable[[str], None]
+) -> None:
+    """Twelve Slack check-ins fall due while only the first worker runs (the second is stopped); it is
+    killed once it has sent the first of them. The second, resumed, takes over what the first had not sent once
+    its lease ran out (8 s here), and nobody is asked twice."""
+    engine = open_store(cluster_database)
+    users = [f"UWORKER{secrets.token_hex(3).upper()}" for _ in range(12)]
+    for user in users:  # each has talked to Poplit on Slack (a check-in goes only to its own conversation)
+        body = slack_api.message_event(user, "hi")
+        assert (
+            deliver(f"{cluster.base_url}/webhooks/slack/webhook", body, "application/json", slack_api.signed_headers(body))[0]
+            == 200
+        )
+    deadline = time.monotonic() + 60
+    while not all(slack_api.posted_to(dm_channel(user)) for user in users):
+        assert time.monotonic() < deadline, "no greeting on Slack"
+        time.sleep(0.2)
+    time.sleep(2)
+    second = cluster.service_pid("followups-2")
+    os.kill(second, signal.SIGSTOP)
+    try:
+        follow_up_ids = []
+        for user in users:
+            person = get_or_create_person(engine, "slack", user)
+            set_consent(engine, person.id, "accepted")
+            follow_up_ids += schedule_follow_ups(engine, person.id, [datetime.now(timezone.utc) - timedelta(seconds=1)])
+        deadline = time.monotonic() + 30
+        # Killed once it has sent the first: the rest of its batch is claimed but not sent.
+        while not any(get_follow_up(engine, i).status == "delivered" for i in follow_up_ids):  # type: ignore[union-attr]
+            assert time.monotonic() < deadline, "the first worker sent nothing"
+            time.sleep(0.01)
+        os.kill(cluster.service_pid("followups-1"), signal.SIGKILL)
+        killed_at = time.monotonic()
+    finally:
+        os.kill(second, signal.SIGCONT)
+    sent_by_the_first = sum(get_follow_up(engine, i).status == "delivered" for i in follow_up_ids)  # type: ignore[union-attr]
+
+    def asked() -> dict[str, int]:
+        # A pushed message goes to the person (their user id), which Slack opens as the DM.
+        return {
+            u: sum(
+                "checking in" in (c.params.get("text") or "") for c in slack_api.posted_to(u) + slack_api.posted_to(dm_channel(u))
+            )
+            for u in users
+        }
+
+    deadline = time.monotonic() + 60
+    while not all(get_follow_up(engine, i).status == "delivered" for i in follow_up_ids):  # type: ignore[union-attr]
+        assert time.monotonic() < deadline, [get_follow_up(engine, i) for i in follow_up_ids]
+        time.sleep(0.5)
+    all_sent = time.monotonic() - killed_at
+    time.sleep(3)  # anything sent twice would have arrived by now
+    report(
+        f"fault, follow-up worker SIGKILLed mid-delivery: {sent_by_the_first} of 12 check-ins sent before the kill, "
+        f"all 12 sent {all_sent:.1f} s after it (lease 8 s), each person asked {sorted(set(asked().values()))} time(s)"
+    )
+    assert set(asked().values()) == {1}, asked()
+    wait_for_balancer(cluster, "followups-1")
