@@ -27,7 +27,7 @@ from bot.levels import TriageLevel, highest
 from bot.numbers import parse_duration
 from bot.profile import SymptomProfile
 from bot.settings import emergency_number
-from bot.store import StoreUnavailable, checkins, database_url, open_store
+from bot.store import StoreUnavailable, checkins, process_store
 from bot.triage import RULESET_VERSION, Assessment, assess
 from bot.triage.annotation import MessageReading, messages_findings
 
@@ -61,7 +61,7 @@ def _timezone(tracker: Tracker) -> Optional[str]:
 
 
 def _store() -> Any:
-    return open_store(database_url())
+    return process_store()
 
 
 def offer_check_ins(dispatcher: CollectingDispatcher, level: str) -> list[EventType]:

@@ -88,9 +88,9 @@ def _triage(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from bot.store import database_url, list_escalations, open_store
+    from bot.store import list_escalations, process_store
 
-    for record in list_escalations(open_store(database_url()), args.conversation):
+    for record in list_escalations(process_store(), args.conversation):
         print(json.dumps(record.to_dict()))
     return 0
 
@@ -205,9 +205,9 @@ def _followups_run(args: argparse.Namespace) -> int:
 
 
 def _person_engine() -> "Engine":
-    from bot.store import database_url, open_store
+    from bot.store import process_store
 
-    return open_store(database_url())
+    return process_store()
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
-from bot.settings import public_base_url
+from bot.settings import SettingsError, public_base_url
 
 ACTION_SERVER_URL = "http://127.0.0.1:5055/webhook"
 # Rasa's SQL tracker store that also writes each escalation to the audit table (bot/trackers).
@@ -32,8 +32,8 @@ SLACK_API_URL = "https://slack.com/api/"
 TELEGRAM_API_URL = "https://api.telegram.org"
 
 
-class ConfigError(ValueError):
-    """A setting in the environment that cannot be used as given."""
+# A setting in the environment that cannot be used as given (one error type for all settings).
+ConfigError = SettingsError
 
 
 def tracker_store_config(database_url: Optional[str], var_dir: Path) -> dict[str, Any]:

@@ -1,9 +1,8 @@
 """`make run`: the action server, Rasa and the follow-up worker under one supervisor, a health check,
 and the banner.
 
-Settings come from the environment (see README): RASA_HOST, RASA_PORT, ACTIONS_PORT, HEALTH_PORT,
-FOLLOWUPS_PORT, VAR_DIR, MODEL, VENV, plus everything bot/runtime_config.py reads (DATABASE_URL, REDIS_URL,
-RASA_AUTH_TOKEN, channel credentials).
+Settings come from the environment through bot/settings.py (see README), and the channels'
+credentials through bot/runtime_config.py.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime_config import ConfigError, allowed_origins, write_runtime_files
-from bot.settings import public_base_url
+from bot.settings import Settings, public_base_url
 from bot.store.database import database_url
 from bot.store.migrate import SchemaAhead, upgrade
 from bot.supervisor import ServiceSpec, StartupError, Supervisor
@@ -33,7 +32,6 @@ from bot.supervisor import ServiceSpec, StartupError, Supervisor
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BALANCER_TEMPLATE = PROJECT_ROOT / "deploy" / "haproxy.cfg.template"
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
-DEFAULT_ACTIONS_SILENT_SECONDS = 30.0
 FOLLOWUPS_SILENT_SECONDS = 300.0
 
 
@@ -47,44 +45,43 @@ class ServeSettings:
     model: Path
     venv: Path
     actions_silent_seconds: Optional[float]
-    public_base_url: str = ""
-    followups_port: int = 5057
+    public_base_url: str
+    followups_port: int
+    # Where the workers reach Rasa's API when it is not this machine's Rasa or balancer (a container's).
+    rasa_url: str
     # `make cluster`: a balancer (HAProxy) on rasa_port and actions_port in front of several instances,
     # which listen on loopback ports counted from cluster_ports_from.
-    cluster: bool = False
-    rasa_instances: int = 1
-    action_servers: int = 1
-    followup_workers: int = 1
-    cluster_ports_from: int = 5100
-    balancer_status_port: int = 5058
+    cluster: bool
+    rasa_instances: int
+    action_servers: int
+    followup_workers: int
+    cluster_ports_from: int
+    balancer_status_port: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], cluster: bool = False) -> "ServeSettings":
-        silent = env.get("POPLIT_RESTART_SILENT_ACTIONS_SECONDS", str(DEFAULT_ACTIONS_SILENT_SECONDS)).strip()
+        settings = Settings.from_env(env)
         counts = {
-            name: _count(env, variable, 2 if cluster else 1)
-            for name, variable in (
-                ("rasa_instances", "RASA_INSTANCES"),
-                ("action_servers", "ACTION_SERVERS"),
-                ("followup_workers", "FOLLOWUP_WORKERS"),
-            )
+            name: getattr(settings, name) or (2 if cluster else 1)
+            for name in ("rasa_instances", "action_servers", "followup_workers")
         }
         if not cluster and any(count != 1 for count in counts.values()):
             raise ConfigError("several instances need the balancer: run `make cluster` (python -m bot serve --cluster)")
         return cls(
-            rasa_host=env.get("RASA_HOST", "127.0.0.1"),
-            rasa_port=int(env.get("RASA_PORT", "5005")),
-            actions_port=int(env.get("ACTIONS_PORT", "5055")),
-            health_port=int(env.get("HEALTH_PORT", "5056")),
-            var_dir=Path(env.get("VAR_DIR", str(PROJECT_ROOT / "var"))),
-            model=Path(env.get("MODEL", str(PROJECT_ROOT / "models" / "poplit.tar.gz"))),
-            venv=Path(env.get("VENV", str(PROJECT_ROOT / ".venv"))),
-            actions_silent_seconds=float(silent) if silent not in ("", "0", "off") else None,
-            public_base_url=env.get("PUBLIC_BASE_URL", "").strip().rstrip("/"),
-            followups_port=int(env.get("FOLLOWUPS_PORT", "5057")),
+            rasa_host=settings.rasa_host,
+            rasa_port=settings.rasa_port,
+            actions_port=settings.actions_port,
+            health_port=settings.health_port,
+            var_dir=settings.var_dir,
+            model=settings.model,
+            venv=settings.venv,
+            actions_silent_seconds=settings.restart_silent_actions_seconds,
+            public_base_url=settings.public_base_url,
+            followups_port=settings.followups_port,
+            rasa_url=settings.rasa_url,
             cluster=cluster,
-            cluster_ports_from=int(env.get("CLUSTER_PORTS_FROM", "5100")),
-            balancer_status_port=int(env.get("BALANCER_STATUS_PORT", "5058")),
+            cluster_ports_from=settings.cluster_ports_from,
+            balancer_status_port=settings.balancer_status_port,
             **counts,
         )
 
@@ -96,13 +93,6 @@ class ServeSettings:
 
     def followup_ports(self) -> list[int]:
         return [self.cluster_ports_from + 40 + n for n in range(self.followup_workers)] if self.cluster else [self.followups_port]
-
-
-def _count(env: Mapping[str, str], variable: str, default: int) -> int:
-    value = env.get(variable, "").strip() or str(default)
-    if not value.isdigit() or not 1 <= int(value) <= 16:
-        raise ConfigError(f"{variable} must be a number from 1 to 16, got {value!r}")
-    return int(value)
 
 
 def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapping[str, str]) -> list[ServiceSpec]:
@@ -166,7 +156,7 @@ def service_specs(settings: ServeSettings, runtime: Mapping[str, str], env: Mapp
             env={
                 **base_env,
                 # A container names Rasa's Service in RASA_URL; here it is this machine's Rasa or balancer.
-                "RASA_URL": env.get("RASA_URL") or f"http://{_local_host(settings.rasa_host)}:{settings.rasa_port}",
+                "RASA_URL": settings.rasa_url or f"http://{_local_host(settings.rasa_host)}:{settings.rasa_port}",
                 "RASA_AUTH_TOKEN": runtime["token"],
                 "FOLLOWUPS_PORT": str(port),
             },

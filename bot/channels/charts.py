@@ -72,10 +72,10 @@ class ChartsInput(InputChannel):
         async def chart(_: Request, filename: str) -> HTTPResponse:
             from bot.followups.chart import chart_secret
             from bot.followups.schedule import current_time
-            from bot.store import StoreUnavailable, database_url, open_store
+            from bot.store import StoreUnavailable, process_store
 
             def answer() -> ChartReply:
-                return chart_reply(filename, current_time(), chart_secret(), open_store(database_url()))
+                return chart_reply(filename, current_time(), chart_secret(), process_store())
 
             try:
                 reply = await asyncio.get_running_loop().run_in_executor(None, answer)

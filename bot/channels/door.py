@@ -38,7 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.settings import emergency_number
+from bot.settings import Settings, emergency_number
 from bot.shared_memory import Rate, SharedRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -184,20 +184,18 @@ def rest_conversation_id(sender: str) -> str:
 
 @dataclass(frozen=True)
 class DoorSettings:
-    per_sender: Rate = Rate(20, 60)
-    per_address: Rate = Rate(120, 60)
+    per_sender: Rate = Rate.parse(Settings().rate_per_sender)
+    per_address: Rate = Rate.parse(Settings().rate_per_address)
     # Several instances share their buckets through Redis (bot/shared_memory.py); None: this process.
     redis_url: Optional[str] = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "DoorSettings":
-        defaults = cls()
+        settings = Settings.from_env(env)
         return cls(
-            per_sender=Rate.parse(env["POPLIT_RATE_PER_SENDER"]) if env.get("POPLIT_RATE_PER_SENDER") else defaults.per_sender,
-            per_address=Rate.parse(env["POPLIT_RATE_PER_ADDRESS"])
-            if env.get("POPLIT_RATE_PER_ADDRESS")
-            else defaults.per_address,
-            redis_url=env.get("REDIS_URL", "").strip() or None,
+            per_sender=Rate.parse(settings.rate_per_sender),
+            per_address=Rate.parse(settings.rate_per_address),
+            redis_url=settings.redis_url or None,
         )
 
 

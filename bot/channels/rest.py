@@ -30,7 +30,7 @@ from bot.channels.door import (
     rest_conversation_id,
 )
 from bot.followups.schedule import current_time
-from bot.store import StoreUnavailable, database_url, due_follow_up, open_store
+from bot.store import StoreUnavailable, due_follow_up, process_store
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ async def earlier_answer(agent: Any, conversation_id: str, request_id: str) -> O
 
 def _due_follow_up_id(sender_id: str) -> Optional[str]:
     try:
-        follow_up = due_follow_up(open_store(database_url()), ValidatedRestInput.name(), sender_id, current_time())
+        follow_up = due_follow_up(process_store(), ValidatedRestInput.name(), sender_id, current_time())
     except StoreUnavailable:
         logger.warning("the store is down: no check-in is opened on this message")
         return None

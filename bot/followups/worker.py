@@ -31,21 +31,23 @@ from urllib.parse import quote, urlencode
 from sqlalchemy.engine import Engine
 
 from bot.followups.schedule import UTC, current_time, parse_clock
+from bot.settings import Settings
 
 logger = logging.getLogger("poplit.followups")
 
 CHECK_IN_INTENT = "EXTERNAL_check_in"
-MAX_ATTEMPTS = 8
+# The defaults are bot/settings.py's (spelled there once).
+_DEFAULTS = Settings()
+MAX_ATTEMPTS = _DEFAULTS.followups_max_attempts
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(minutes=30)
 # A claimed row comes back to the pool when its lease runs out without the check-in marking it
-# delivered (the worker died, or Rasa took the trigger but the check-in never ran). Longer than a
-# trigger may take, so a slow but working delivery is not sent twice.
-LEASE_SECONDS = 300
+# delivered (the worker died, or Rasa took the trigger but the check-in never ran).
+LEASE_SECONDS = _DEFAULTS.followups_lease_seconds
 HTTP_TIMEOUT_SECONDS = 60.0
-DEFAULT_INTERVAL_SECONDS = 15.0
+DEFAULT_INTERVAL_SECONDS = _DEFAULTS.followups_interval_seconds
 DEFAULT_BATCH = 20
-DEFAULT_PORT = 5057
+DEFAULT_PORT = _DEFAULTS.followups_port
 # Channels with no way to start a conversation: their follow-ups wait for the person's next message.
 NO_PUSH_CHANNELS = frozenset({"rest"})
 # /health answers 503 when no round has finished for this long (the store unreachable, say).
@@ -74,7 +76,7 @@ class WorkerSettings:
     rasa_token: str
     port: int = DEFAULT_PORT
     # Where /health listens: loopback under `make run`; a container's probes need 0.0.0.0.
-    host: str = "127.0.0.1"
+    host: str = _DEFAULTS.followups_host
     interval_seconds: float = DEFAULT_INTERVAL_SECONDS
     batch: int = DEFAULT_BATCH
     lease_seconds: int = LEASE_SECONDS
@@ -83,16 +85,15 @@ class WorkerSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "WorkerSettings":
-        rasa_url = env.get("RASA_URL", "").strip() or f"http://127.0.0.1:{env.get('RASA_PORT', '5005')}"
+        settings = Settings.from_env(env)
         return cls(
-            rasa_url=rasa_url.rstrip("/"),
-            rasa_token=env.get("RASA_AUTH_TOKEN", "").strip(),
-            port=int(env.get("FOLLOWUPS_PORT", str(DEFAULT_PORT))),
-            host=env.get("FOLLOWUPS_HOST", "").strip() or "127.0.0.1",
-            interval_seconds=float(env.get("FOLLOWUPS_INTERVAL", str(DEFAULT_INTERVAL_SECONDS))),
-            # How long a claimed check-in waits before another worker may take it (its worker died).
-            lease_seconds=int(env.get("FOLLOWUPS_LEASE_SECONDS", str(LEASE_SECONDS))),
-            max_attempts=int(env.get("FOLLOWUPS_MAX_ATTEMPTS", str(MAX_ATTEMPTS))),
+            rasa_url=(settings.rasa_url or f"http://127.0.0.1:{settings.rasa_port}").rstrip("/"),
+            rasa_token=settings.rasa_auth_token,
+            port=settings.followups_port,
+            host=settings.followups_host,
+            interval_seconds=settings.followups_interval_seconds,
+            lease_seconds=settings.followups_lease_seconds,
+            max_attempts=settings.followups_max_attempts,
         )
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,12 +41,11 @@ from rasa.shared.core.events import BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.exceptions import RasaException
 
 from bot import names
-from bot.settings import emergency_number
+from bot.settings import current, emergency_number
 
 logger = logging.getLogger(__name__)
 
 APOLOGY_RESPONSE = names.UTTER_SERVICE_TROUBLE
-DEFAULT_TIMEOUT_SECONDS = 4.0
 PROBE_TIMEOUT_SECONDS = 0.5
 FORM_VALIDATION_PREFIX = "validate_"
 
@@ -55,17 +53,8 @@ RunMethod = Callable[..., Awaitable[List[Event]]]
 
 
 def timeout_from_env() -> float:
-    """POPLIT_ACTION_TIMEOUT_SECONDS, else the default; a value that is not a positive number is an error."""
-    raw = os.environ.get("POPLIT_ACTION_TIMEOUT_SECONDS", "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT_SECONDS
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise ValueError(f"POPLIT_ACTION_TIMEOUT_SECONDS must be a positive number of seconds, got {raw!r}")
-    return value
+    """POPLIT_ACTION_TIMEOUT_SECONDS (bot/settings.py); a value that is not a positive number is an error."""
+    return current().action_timeout_seconds
 
 
 @dataclass

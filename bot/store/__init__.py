@@ -31,7 +31,7 @@ from bot.store.checkins import (
     schedule_follow_ups,
     set_consent,
 )
-from bot.store.database import StoreUnavailable, create_store_engine, database_url, open_store
+from bot.store.database import StoreUnavailable, create_store_engine, database_url, open_store, process_store
 
 __all__ = [
     "SUPERSEDED",
@@ -63,6 +63,7 @@ __all__ = [
     "mark_failed",
     "next_follow_up",
     "open_store",
+    "process_store",
     "record_assessment",
     "record_check_in",
     "record_escalation",

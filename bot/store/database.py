@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from sqlalchemy import create_engine, event, text
@@ -13,7 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
-from bot.settings import var_dir
+from bot.settings import Settings, current
 from bot.store.migrate import SchemaAhead, upgrade
 
 logger = logging.getLogger("poplit.store")
@@ -42,12 +40,11 @@ def store_errors(function: Function) -> Function:
 
 def database_url(env: Optional[Mapping[str, str]] = None) -> str:
     """POPLIT_STORE_URL, else DATABASE_URL (shared with Rasa's tracker store: other tables), else SQLite under var/."""
-    env = os.environ if env is None else env
-    url = env.get("POPLIT_STORE_URL", "").strip() or env.get("DATABASE_URL", "").strip()
+    settings = current() if env is None else Settings.from_env(env)
+    url = settings.store_url or settings.database_url
     if not url:
-        directory = Path(env["VAR_DIR"]) if env.get("VAR_DIR") else var_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{directory.resolve() / 'poplit.db'}"
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{settings.var_dir.resolve() / 'poplit.db'}"
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     return url
@@ -84,7 +81,9 @@ def create_store_engine(url: str) -> Engine:
         engine = create_engine(url, future=True, poolclass=QueuePool, connect_args={"timeout": 30, "check_same_thread": False})
         use_write_ahead_log(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, future=True)
+    # One engine per process (open_store caches it), its pool sized per instance (POPLIT_STORE_POOL_SIZE).
+    pool_size = current().store_pool_size
+    return create_engine(url, pool_pre_ping=True, future=True, pool_size=pool_size, max_overflow=pool_size)
 
 
 def use_write_ahead_log(engine: Engine) -> None:
@@ -120,3 +119,10 @@ def open_store(url: str) -> Engine:
         engine.dispose()
         raise
     return engine
+
+
+def process_store() -> Engine:
+    """This process's store: the one engine on its database (POPLIT_STORE_URL, else DATABASE_URL, else
+    SQLite under var/), made on first use with its pool sized by POPLIT_STORE_POOL_SIZE and migrated,
+    then the same object for every channel, action and command in the process."""
+    return open_store(database_url())

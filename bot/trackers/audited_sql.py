@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from typing import Any, Generator, Iterator
 
 import rasa.shared.utils.cli
@@ -23,21 +22,20 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import Session
 
 from bot import names
-from bot.settings import var_dir
+from bot.settings import current, var_dir
 from bot.store import EscalationRecord, StoreUnavailable, database_url, save_escalation
 from bot.store.database import use_write_ahead_log
 
 logger = logging.getLogger(__name__)
 
 RECORD_SLOT = names.ESCALATION_RECORD
+
+
 # A session's events (a turn adds 10-20): past this a new session starts once no form is under way,
 # past 1.5 times this even in a form, so no conversation makes every turn slower without bound. The
 # earlier sessions stay stored (and exported); only the working tracker starts afresh.
-DEFAULT_MAX_SESSION_EVENTS = 1000
-
-
 def max_session_events() -> int:
-    return int(os.environ.get("POPLIT_MAX_SESSION_EVENTS") or DEFAULT_MAX_SESSION_EVENTS)
+    return current().max_session_events
 
 
 def session_is_full(tracker: DialogueStateTracker, limit: int) -> bool:
