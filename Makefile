@@ -19,7 +19,7 @@ PIP := $(VENV)/bin/pip --disable-pip-version-check
 WEB := bot/channels/web
 BROWSER_TESTS := tests/browser
 
-.PHONY: help venv spacy train web browser balancer tools run cluster test test-unit test-cluster loadtest lint bench eval-triage eval-conversations validate clean
+.PHONY: help venv spacy train web browser balancer tools run cluster test test-unit test-cluster loadtest lint bench eval-triage eval-conversations eval-questions validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
@@ -139,6 +139,10 @@ eval-triage: $(MODEL)
 
 eval-conversations: $(MODEL)
 	$(PY) -m tests.conversations.runner
+
+# The blind question sets (tests/blind/questions-N) through the running assistant over REST.
+eval-questions: $(MODEL) web
+	$(PY) -m tests.questions.evaluate $(QUESTIONS_ARGS)
 
 clean:
 	rm -rf models results var/spacy

@@ -229,7 +229,7 @@ Poplit is running.
   HTTP API token:  from {runtime['token_source']}
                    e.g. curl -s "http://{host}:{port}/conversations/rest:me/tracker?token=$(cat {settings.var_dir}/rasa-auth-token)"
   Health:          http://127.0.0.1:{settings.health_port}/health ({parts})
-  Check-ins:       the follow-up worker triggers due check-ins (health http://127.0.0.1:{settings.followups_port}/health)
+  Check-ins:       {settings.followup_workers} follow-up worker(s) trigger due check-ins (health on 127.0.0.1:{", ".join(map(str, settings.followup_ports()))})
   Tracker store:   {runtime['tracker_store']}; lock store: {runtime['lock_store']}
   Logs:            {settings.var_dir}/log/ (one file per server){_cluster_lines(settings)}
   A server that crashes is restarted; Ctrl-C stops everything.
