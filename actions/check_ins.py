@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer_question import answer_exercise_question
 from actions.conversation import latest_intent
 from bot import names
 from bot.check_in import CHECK_IN_SLOTS, MAX_TIMES_ASKED, NOT_SURE, read_answer, read_opening
@@ -159,7 +160,8 @@ class ActionKeepTimeZone(Action):
 
 class ActionNotUnderstood(Action):
     """Out of scope or unclear to NLU; but when Poplit has just asked where the person is, a place NLU
-    has never seen ("Honolulu") is read as the answer first."""
+    has never seen ("Honolulu") is read as the answer first, and a question about an exercise (named,
+    or the one just talked about) is answered."""
 
     def name(self) -> str:
         return "action_not_understood"
@@ -168,6 +170,10 @@ class ActionNotUnderstood(Action):
         said = _place_asked_for(tracker)
         if said is not None:
             return keep_time_zone(dispatcher, tracker, said)
+        # "easier version pls" after a question about bridges: NLU cannot tell, the reading can.
+        answered = answer_exercise_question(dispatcher, tracker)
+        if answered is not None:
+            return answered
         if latest_intent(tracker) == "out_of_scope":
             dispatcher.utter_message(response="utter_out_of_scope")
         else:

@@ -18,6 +18,8 @@ PAIN_DURATION_DAYS = "pain_duration_days"
 # Set when the person confirms "delete my data": the tracker store then erases the conversation.
 ERASE_CONVERSATION = "erase_conversation"
 DELETE_REQUESTED = "delete_requested"
+# The exercise talked about last: a follow-up that only refers back ("how long do I hold it?") is about it.
+LAST_EXERCISE = "last_exercise"
 # The red-flag screening question's answer (bot/triage/screening.py), the intake form's first slot.
 RED_FLAG_SCREEN = "red_flag_screen"
 
@@ -55,6 +57,7 @@ SLOTS = (
     ERASE_CONVERSATION,
     DELETE_REQUESTED,
     RED_FLAG_SCREEN,
+    LAST_EXERCISE,
 )
 INTENTS = (DESCRIBE_SYMPTOMS, EXTERNAL_CHECK_IN)
 RESPONSES = (UTTER_ESCALATION, UTTER_ESCALATION_EVIDENCE, UTTER_SERVICE_TROUBLE)

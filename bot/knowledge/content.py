@@ -69,10 +69,24 @@ class Exercise:
     avoid_when: frozenset[str]
     source: str
     topic: str | None = None
+    aliases: tuple[str, ...] = ()  # how people name it, for questions about it
+    feel: str = ""  # what the person should feel
+    easier: str = ""
+    harder: str = ""
 
     @property
     def dosing_text(self) -> str:
         return f"{self.dose_text}, {self.frequency_text}"
+
+    @property
+    def how_to(self) -> str:
+        """What it is, its steps and its dose: the answer to "how do I do it?"."""
+        steps = "\n".join(f"- {step}" for step in self.steps)
+        return f"{self.summary}\n{steps}\n{_sentence(self.dosing_text)}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 @dataclass(frozen=True)

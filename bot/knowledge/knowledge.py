@@ -15,6 +15,7 @@ from bot.knowledge.advice import (
     rank_contributors,
 )
 from bot.knowledge.content import Cause, Exercise, Treatment, WhenToSeeDoctor
+from bot.knowledge.exercise_questions import ExerciseQuestion, answer_exercise_question, read_exercise_question
 from bot.knowledge.schema import Content, read_content
 from bot.knowledge.vocabulary import (
     EXERCISE_INTENT,
@@ -92,6 +93,22 @@ class Knowledge:
                 )
         return None
 
+    def exercise_question(self, text: str, last_exercise: str | None) -> ExerciseQuestion | None:
+        """The question about an exercise in `text` (named, or `last_exercise` referred back to)."""
+        return read_exercise_question(text, self.exercises, last_exercise)
+
+    def exercise_answer(self, question: ExerciseQuestion, level: TriageLevel | str = TriageLevel.SELF_CARE) -> str:
+        """The answer from the exercise's own entry; after an urgent or emergency flag, that exercise
+        advice waits until the person has been seen (as every exercise answer does)."""
+        level = TriageLevel(level)
+        if not level.allows_exercise_advice:
+            return self.answer(EXERCISE_INTENT + "/which", level)
+        return answer_exercise_question(question, self.content.notes["pain_ok"].text)
+
+    def exercise_of_topic(self, topic_key: str) -> Exercise | None:
+        """The exercise whose own topic answer this is (ask_exercises/hamstring_stretch), if any."""
+        return next((exercise for exercise in self.exercises if exercise.topic == topic_key), None)
+
     @staticmethod
     def _overview_of(topic_key: str) -> str:
         intent = topic_key.split("/", 1)[0]
@@ -128,12 +145,6 @@ class Knowledge:
         )
 
 
-def _exercise_answer(exercise: Exercise) -> str:
-    steps = "\n".join(f"- {step}" for step in exercise.steps)
-    dosing = exercise.dosing_text[0].upper() + exercise.dosing_text[1:]
-    return f"{exercise.summary}\n{steps}\n{dosing}."
-
-
 def _topic_answers(content: Content) -> dict[str, str]:
     answers: dict[str, str] = {WHEN_TO_SEE_DOCTOR: content.when_to_see_doctor.text}
     for cause in content.causes:
@@ -144,7 +155,7 @@ def _topic_answers(content: Content) -> dict[str, str]:
             answers[treatment.topic] = treatment.summary
     for exercise in content.exercises:
         if exercise.topic:
-            answers[exercise.topic] = _exercise_answer(exercise)
+            answers[exercise.topic] = exercise.how_to
     for note in content.notes.values():
         if note.topic:
             answers[note.topic] = note.text

@@ -336,6 +336,10 @@ def _exercise(entry: _Entry, frequencies: Mapping[str, str]) -> Exercise:
         targets=entry.tags("targets", EXERCISE_TARGETS, required=True),
         avoid_when=avoid_when,
         source=entry.source(),
+        aliases=entry.texts("aliases"),
+        feel=entry.text("feel"),
+        easier=entry.text("easier"),
+        harder=entry.text("harder"),
     )
 
 

@@ -1,0 +1,44 @@
+"""Questions about an exercise through REST, as issue 21's examples put them: the named stretch, then a
+follow-up that only refers back to it, and a follow-up that NLU cannot place at all."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from bot.knowledge import load_knowledge
+from tests.support.assistant import RunningAssistant
+
+pytestmark = pytest.mark.e2e
+
+
+def said(replies: list[dict]) -> str:
+    return " ".join(reply.get("text") or "" for reply in replies)
+
+
+def exercise(exercise_id: str):  # noqa: ANN201 (an Exercise)
+    return next(e for e in load_knowledge().exercises if e.id == exercise_id)
+
+
+def test_the_named_stretch_then_how_long_to_hold_it(assistant: RunningAssistant) -> None:
+    sender = "questions-" + secrets.token_hex(4)
+    stretch = exercise("hamstring_stretch")
+    first = said(assistant.say(sender, "what's the best stretch for a tight hamstring behind the knee?"))
+    assert stretch.steps[1] in first, first  # the stretch itself, not the exercise overview
+    second = said(assistant.say(sender, "how long should i hold it"))
+    assert "Hamstring stretch" in second and "10-30 seconds" in second, second
+
+
+def test_a_follow_up_nlu_cannot_place_is_answered_about_the_exercise_before(assistant: RunningAssistant) -> None:
+    sender = "questions-" + secrets.token_hex(4)
+    raise_ = exercise("calf_raise")
+    assert raise_.steps[1] in said(assistant.say(sender, "how do you do calf raises"))
+    assert raise_.easier in said(assistant.say(sender, "easier version pls"))
+    assert raise_.harder in said(assistant.say(sender, "and if thats too easy?"))
+
+
+def test_a_misspelled_exercise_name_is_read_after_the_spelling_is_mended(assistant: RunningAssistant) -> None:
+    bridge = exercise("glute_bridge")
+    reply = said(assistant.say("questions-" + secrets.token_hex(4), "glute bridgess feel too easy now, whats next"))
+    assert bridge.harder in reply, reply
