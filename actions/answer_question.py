@@ -10,15 +10,9 @@ from actions.conversation import session_profile
 from bot import names
 from bot.feelings import acknowledgements
 from bot.knowledge import load_knowledge
-from bot.knowledge.topics import question_topic
+from bot.knowledge.topics import is_short_follow_up, question_topics
 from bot.levels import TriageLevel
 from bot.triage.annotation import MessageReading
-
-
-def topic_key(latest_message: dict[str, Any]) -> str:
-    """The knowledge topic of the latest message (`ask_causes/bakers_cyst`, or the intent)."""
-    intent = str((latest_message.get("intent") or {}).get("name") or "")
-    return question_topic(intent, latest_message.get("response_selector"))
 
 
 class ActionAnswerQuestion(Action):
@@ -34,16 +28,42 @@ class ActionAnswerQuestion(Action):
         answered = answer_exercise_question(dispatcher, tracker)
         if answered is not None:
             return answered
-        topic = topic_key(tracker.latest_message)
-        personal = None
-        if tracker.get_slot(names.ASSESSMENT_DONE):
-            personal = knowledge.personal_answer(topic, knowledge.advise(session_profile(tracker), level))
-        for response in acknowledgements(tracker.latest_message.get("text") or ""):
+        message = tracker.latest_message or {}
+        intent = str((message.get("intent") or {}).get("name") or "")
+        # "Ice or heat?": both parts, each answered in turn.
+        topics = question_topics(intent, message.get("response_selector"), str(message.get("text") or ""))
+        advice = knowledge.advise(session_profile(tracker), level) if tracker.get_slot(names.ASSESSMENT_DONE) else None
+        for response in acknowledgements(message.get("text") or ""):
             dispatcher.utter_message(response=response)
-        dispatcher.utter_message(text=personal or knowledge.answer(topic, level))
+        for topic in topics:
+            personal = knowledge.personal_answer(topic, advice) if advice else None
+            dispatcher.utter_message(text=personal or knowledge.answer(topic, level))
         # Another topic answered: a follow-up now refers to it, not to an exercise talked about before.
         talked_about = knowledge.exercise_of_topic(topic)
-        return [SlotSet(names.LAST_EXERCISE, talked_about.id if talked_about else None)]
+        return [SlotSet(names.LAST_EXERCISE, talked_about.id if talked_about else None), SlotSet(names.LAST_TOPIC, topic)]
+
+
+OFF_TOPIC_CONFIDENCE = 0.7
+
+
+def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """A message NLU could not place, read as a follow-up: about the exercise talked about last, or, when
+    it is too short to name a subject of its own ("will it burst?", "and an X-ray?"), about the topic
+    answered last, answered again. None when it is neither."""
+    answered = answer_exercise_question(dispatcher, tracker)
+    if answered is not None:
+        return answered
+    topic = tracker.get_slot(names.LAST_TOPIC)
+    message = tracker.latest_message or {}
+    text = str(message.get("text") or "")
+    intent = message.get("intent") or {}
+    # "What's the weather?" is short too: a message NLU is sure is off-topic is not a follow-up.
+    plainly_elsewhere = intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_CONFIDENCE
+    if not topic or plainly_elsewhere or not is_short_follow_up(text):
+        return None
+    level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
+    dispatcher.utter_message(text=load_knowledge().answer(topic, level))
+    return []
 
 
 def answer_exercise_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:

@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_question import answer_exercise_question
+from actions.answer_question import answer_follow_up
 from actions.conversation import latest_intent
 from bot import names
 from bot.check_in import CHECK_IN_SLOTS, MAX_TIMES_ASKED, NOT_SURE, read_answer, read_opening
@@ -171,7 +171,7 @@ class ActionNotUnderstood(Action):
         if said is not None:
             return keep_time_zone(dispatcher, tracker, said)
         # "easier version pls" after a question about bridges: NLU cannot tell, the reading can.
-        answered = answer_exercise_question(dispatcher, tracker)
+        answered = answer_follow_up(dispatcher, tracker)
         if answered is not None:
             return answered
         if latest_intent(tracker) == "out_of_scope":
@@ -226,8 +226,27 @@ class ActionYesOrNo(Action):
             return delete_my_data(dispatcher, tracker) if yes else _keep_data(dispatcher)
         if tracker.get_slot("check_ins_offered"):
             return consent(dispatcher, tracker, yes)
-        dispatcher.utter_message(response="utter_how_can_i_help")
-        return []
+        return offer_help(dispatcher, tracker)
+
+
+def offer_help(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """What would help, unless the message follows up on the exercise just talked about ("and if that's
+    too easy?" can read as a yes or a don't-know to NLU)."""
+    answered = answer_follow_up(dispatcher, tracker)
+    if answered is not None:
+        return answered
+    dispatcher.utter_message(response="utter_how_can_i_help")
+    return []
+
+
+class ActionOfferHelp(Action):
+    """After a bare "don't know": what would help (or the exercise follow-up it really was)."""
+
+    def name(self) -> str:
+        return "action_offer_help"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        return offer_help(dispatcher, tracker)
 
 
 class ActionAskDeleteMyData(Action):

@@ -20,6 +20,8 @@ ERASE_CONVERSATION = "erase_conversation"
 DELETE_REQUESTED = "delete_requested"
 # The exercise talked about last: a follow-up that only refers back ("how long do I hold it?") is about it.
 LAST_EXERCISE = "last_exercise"
+# The knowledge topic answered last: a short follow-up that names no subject ("will it burst?") is about it.
+LAST_TOPIC = "last_topic"
 # The red-flag screening question's answer (bot/triage/screening.py), the intake form's first slot.
 RED_FLAG_SCREEN = "red_flag_screen"
 
@@ -58,6 +60,7 @@ SLOTS = (
     DELETE_REQUESTED,
     RED_FLAG_SCREEN,
     LAST_EXERCISE,
+    LAST_TOPIC,
 )
 INTENTS = (DESCRIBE_SYMPTOMS, EXTERNAL_CHECK_IN)
 RESPONSES = (UTTER_ESCALATION, UTTER_ESCALATION_EVIDENCE, UTTER_SERVICE_TROUBLE)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
+
+# A question that weighs two things against each other: "ice or heat?", "X-ray vs MRI".
+TWO_PARTS = re.compile(r"\b(or|vs|versus)\b")
+# The runner-up topic counts as the question's second part from this confidence up (the selector's
+# softmax over every topic; an unrelated runner-up stays far below it).
+SECOND_PART_MIN_CONFIDENCE = 0.2
 
 
 def question_topic(intent: str, response_selector: Mapping[str, Any] | None) -> str:
@@ -15,3 +22,29 @@ def question_topic(intent: str, response_selector: Mapping[str, Any] | None) -> 
         if chosen and str(chosen).split("/", 1)[0] == intent:
             return str(chosen)
     return intent
+
+
+def question_topics(intent: str, response_selector: Mapping[str, Any] | None, text: str) -> list[str]:
+    """The topic asked about and, when the question weighs two things ("ice or heat?"), the second:
+    the response selector's runner-up when it is another topic of a question intent with a
+    confidence that is not negligible."""
+    first = question_topic(intent, response_selector)
+    if not TWO_PARTS.search(text.lower()):
+        return [first]
+    ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
+    for candidate in ranking[1:3]:
+        key = str(candidate.get("intent_response_key") or "")
+        if key and key != first and float(candidate.get("confidence") or 0) >= SECOND_PART_MIN_CONFIDENCE:
+            return [first, key]
+    return [first]
+
+
+# A follow-up too short to name its own subject: "will it burst?", "and an X-ray?", "how often?".
+FOLLOW_UP_MOST_WORDS = 6
+FOLLOW_UP = re.compile(
+    r"\?\s*$|^\s*(and|what about|how about|so|but|what if|how|what|which|will|would|can|is|does|do)\b", re.IGNORECASE
+)
+
+
+def is_short_follow_up(text: str) -> bool:
+    return len(re.findall(r"[A-Za-z']+", text)) <= FOLLOW_UP_MOST_WORDS and bool(FOLLOW_UP.search(text))

@@ -21,6 +21,11 @@ RETRIEVAL_TOPIC_KEYS: tuple[str, ...] = (
     "ask_treatment/taping",
     "ask_treatment/medication",
     "ask_treatment/surgery",
+    "ask_treatment/heat",
+    "ask_treatment/support",
+    "ask_treatment/elevation",
+    "ask_treatment/recovery_time",
+    "ask_treatment/sport",
     "ask_exercises/which",
     "ask_exercises/how_often",
     "ask_exercises/hold_time",
@@ -31,6 +36,16 @@ RETRIEVAL_TOPIC_KEYS: tuple[str, ...] = (
     "ask_prevention/activity_amount",
     "ask_prevention/movement_breaks",
     "ask_prevention/weight",
+    "ask_about_poplit/data_kept",
+    "ask_about_poplit/data_retention",
+    "ask_about_poplit/data_access",
+    "ask_about_poplit/data_export",
+    "ask_about_poplit/data_delete",
+    "ask_about_poplit/booking",
+    "ask_about_poplit/scope",
+    "ask_about_poplit/diagnosis",
+    "ask_about_poplit/check_ins",
+    "ask_about_poplit/memory",
 )
 WHEN_TO_SEE_DOCTOR = "ask_when_to_see_doctor"
 TOPIC_KEYS: tuple[str, ...] = RETRIEVAL_TOPIC_KEYS + (WHEN_TO_SEE_DOCTOR,)
@@ -42,6 +57,7 @@ OVERVIEW_OF_INTENT: dict[str, str] = {
     "ask_exercises": "ask_exercises/which",
     "ask_prevention": "ask_prevention/overview",
     WHEN_TO_SEE_DOCTOR: WHEN_TO_SEE_DOCTOR,
+    "ask_about_poplit": "ask_about_poplit/scope",
 }
 EXERCISE_INTENT = "ask_exercises"
 

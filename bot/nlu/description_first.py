@@ -6,10 +6,15 @@ Runs after the FallbackClassifier. When the message is not an explicit question 
 reader (bot.intake, the triage engine's reading) finds something it answers about the person's own
 knee, the intent becomes describe_symptoms; the question topic NLU saw is kept in the parse data
 under "deferred_question", and the assessment answers it afterwards.
+
+The other way round, a question about an exercise it names ("calf raises how many should i do",
+"i feel bridges in my hamstrings, am i doing it wrong?") is a question about that exercise
+(ask_exercises), however much it sounds like a description: the exercise's own entry answers it.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -22,7 +27,9 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import names
 from bot.intake import describes_own_pain
+from bot.knowledge import load_knowledge
 from bot.knowledge.topics import question_topic
+from bot.knowledge.vocabulary import EXERCISE_INTENT
 from bot.names import TRIAGE_KEY
 from bot.triage.annotation import MessageReading
 
@@ -56,6 +63,20 @@ def _close_question(message: Message) -> Optional[str]:
     return None
 
 
+# A question rather than a report: a question mark, or a question's opening words.
+ASKS = re.compile(
+    r"\?|^\s*(how|what|which|when|why|where|should|can|could|is|are|do|does|am|will|would)\b|\b(am i|should i|can i|do i|is it|is this)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_about_an_exercise(text: str) -> bool:
+    """A question about an exercise the text names: it asks something of it (how many, hold, easier...)
+    or is put as a question."""
+    question = load_knowledge().exercise_question(text, None)
+    return question is not None and (question.facets not in (("how",), ("pain",)) or bool(ASKS.search(text)))
+
+
 def _question_topic(message: Message, intent: str) -> Optional[str]:
     return question_topic(intent, message.get("response_selector")) if intent.startswith("ask_") else None
 
@@ -78,6 +99,10 @@ class DescriptionFirst(GraphComponent):
             reading = MessageReading.from_parse_data({"text": text, TRIAGE_KEY: message.get(TRIAGE_KEY)})
             found = message.get(INTENT)
             intent = str((found.get("name") if isinstance(found, dict) else found) or "")
+            if text and _asks_about_an_exercise(reading.normalised):
+                confidence = float(found.get("confidence") or 0.0) if isinstance(found, dict) else 0.0
+                message.set(INTENT, {"name": EXERCISE_INTENT, "confidence": max(confidence, 0.9)}, add_to_output=True)
+                continue
             if text and intent == DESCRIBE:
                 # A description that also reads nearly as a question (the runner-up is a question
                 # intent): the same context, so the same deferred answer, whichever way DIET tipped.

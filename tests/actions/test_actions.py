@@ -302,3 +302,39 @@ def test_an_answer_nlu_took_for_a_stop_goes_back_to_the_intake_and_a_real_stop_s
     assert {"event": "active_loop", "timestamp": None, "name": None} in events and messages[0][
         "response"
     ] == "utter_intake_stopped"
+
+
+# ---- Follow-up questions in context ----
+
+
+def test_an_exercise_question_is_answered_from_its_entry_and_remembered() -> None:
+    bridge = next(e for e in load_knowledge().exercises if e.id == "glute_bridge")
+    events, messages = run(ActionAnswerQuestion(), make_tracker(user_message("my glute bridges feel too easy", "ask_exercises")))
+    assert messages[-1]["text"] == f"Glute bridge: {bridge.harder}"
+    assert slot_events(events)["last_exercise"] == "glute_bridge"
+
+
+def test_an_unplaced_follow_up_is_about_the_exercise_talked_about_last() -> None:
+    curl = next(e for e in load_knowledge().exercises if e.id == "standing_hamstring_curl")
+    tracker = make_tracker(user_message("easier version pls", "nlu_fallback"), slots={"last_exercise": curl.id})
+    _, messages = run(ActionNotUnderstood(), tracker)
+    assert messages[-1]["text"] == f"Standing hamstring curl: {curl.easier}"
+
+
+def test_a_short_follow_up_naming_nothing_gets_the_topic_answered_last() -> None:
+    tracker = make_tracker(user_message("will it burst?", "nlu_fallback"), slots={"last_topic": "ask_causes/bakers_cyst"})
+    _, messages = run(ActionNotUnderstood(), tracker)
+    assert messages[-1]["text"] == load_knowledge().answer("ask_causes/bakers_cyst")
+
+
+def test_something_plainly_off_topic_is_not_taken_for_a_follow_up() -> None:
+    tracker = make_tracker(user_message("what's the weather?", "out_of_scope"), slots={"last_topic": "ask_causes/bakers_cyst"})
+    _, messages = run(ActionNotUnderstood(), tracker)
+    assert messages[-1].get("response") == "utter_out_of_scope"
+
+
+def test_a_yes_that_is_really_a_follow_up_gets_the_exercise_answer() -> None:
+    raise_ = next(e for e in load_knowledge().exercises if e.id == "calf_raise")
+    tracker = make_tracker(user_message("and if thats too easy?", "affirm"), slots={"last_exercise": raise_.id})
+    _, messages = run(ActionYesOrNo(), tracker)
+    assert messages[-1]["text"] == f"Calf raise: {raise_.harder}"

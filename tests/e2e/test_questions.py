@@ -42,3 +42,19 @@ def test_a_misspelled_exercise_name_is_read_after_the_spelling_is_mended(assista
     bridge = exercise("glute_bridge")
     reply = said(assistant.say("questions-" + secrets.token_hex(4), "glute bridgess feel too easy now, whats next"))
     assert bridge.harder in reply, reply
+
+
+def test_what_data_it_keeps_is_answered_honestly(assistant: RunningAssistant) -> None:
+    reply = said(assistant.say("questions-" + secrets.token_hex(4), "what data do you keep about me?"))
+    assert load_knowledge().answer("ask_about_poplit/data_kept") in reply, reply
+    assert "outside what I can help with" not in reply
+
+
+def test_ice_or_heat_is_answered_for_both(assistant: RunningAssistant) -> None:
+    reply = said(assistant.say("questions-" + secrets.token_hex(4), "should I use ice or heat?"))
+    assert "Ice" in reply and "Heat" in reply, reply
+
+
+def test_it_says_it_cannot_book_and_what_to_do_instead(assistant: RunningAssistant) -> None:
+    reply = said(assistant.say("questions-" + secrets.token_hex(4), "can you book me in with a physio?"))
+    assert load_knowledge().answer("ask_about_poplit/booking") in reply, reply

@@ -1,0 +1,41 @@
+"""Which knowledge topics a question asks about (bot/knowledge/topics.py): the response selector's
+pick, and for a question that weighs two things ("ice or heat?") its runner-up as the second part."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.knowledge.topics import SECOND_PART_MIN_CONFIDENCE, question_topics
+
+
+def selector(*ranked: tuple[str, float]) -> dict[str, Any]:
+    return {
+        "default": {
+            "response": {"intent_response_key": ranked[0][0], "confidence": ranked[0][1]},
+            "ranking": [{"intent_response_key": key, "confidence": confidence} for key, confidence in ranked],
+        }
+    }
+
+
+def test_one_topic_without_a_choice_in_the_question() -> None:
+    ranked = selector(("ask_treatment/heat", 0.5), ("ask_treatment/ice", 0.4))
+    assert question_topics("ask_treatment", ranked, "how long do I keep a heat pack on") == ["ask_treatment/heat"]
+
+
+def test_both_parts_of_an_either_or_question() -> None:
+    ranked = selector(("ask_treatment/physical_therapy", 0.5), ("ask_causes/imaging", 0.3))
+    assert question_topics("ask_treatment", ranked, "physio or a scan first?") == [
+        "ask_treatment/physical_therapy",
+        "ask_causes/imaging",
+    ]
+    assert question_topics("ask_treatment", ranked, "physio vs scan") == ["ask_treatment/physical_therapy", "ask_causes/imaging"]
+
+
+def test_a_weak_runner_up_is_not_a_second_part() -> None:
+    ranked = selector(("ask_treatment/heat", 0.9), ("ask_causes/meniscus", SECOND_PART_MIN_CONFIDENCE / 2))
+    assert question_topics("ask_treatment", ranked, "ice or heat?") == ["ask_treatment/heat"]
+
+
+def test_the_selectors_pick_must_belong_to_the_intent() -> None:
+    ranked = selector(("ask_causes/meniscus", 0.9))
+    assert question_topics("ask_treatment", ranked, "what helps") == ["ask_treatment"]
