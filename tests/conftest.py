@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
 from tests.support.assistant import PROJECT_ROOT
+from tests.support.slack_api import SlackStandIn
+from tests.support.telegram_api import TelegramStandIn
 
 MODEL = PROJECT_ROOT / "models" / "poplit.tar.gz"
 
@@ -15,6 +17,20 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail(f"no trained model at {MODEL}: run the tests with `make test`, which trains first")
     return MODEL
+
+
+@pytest.fixture(scope="session")
+def slack_api() -> Iterator[SlackStandIn]:
+    """A local stand-in for Slack's Web API (the e2e assistant and the cluster post to it)."""
+    with SlackStandIn() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def telegram_api() -> Iterator[TelegramStandIn]:
+    """A local stand-in for Telegram's Bot API."""
+    with TelegramStandIn() as api:
+        yield api
 
 
 _SUMMARY_LINES: list[str] = []

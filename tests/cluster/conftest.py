@@ -25,18 +25,6 @@ REDIS_DB = 3
 
 
 @pytest.fixture(scope="session")
-def slack_api() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as api:
-        yield api
-
-
-@pytest.fixture(scope="session")
-def telegram_api() -> Iterator[TelegramStandIn]:
-    with TelegramStandIn() as api:
-        yield api
-
-
-@pytest.fixture(scope="session")
 def postgres_line() -> Iterator[FaultProxy]:
     proxy = FaultProxy("127.0.0.1", 5432)
     yield proxy

@@ -196,29 +196,41 @@ def test_killing_an_action_server_keeps_the_conversations_going(cluster: Running
     wait_for_balancer(cluster, "actions-1")
 
 
+@dataclass
+class Outage:
+    load: Load
+    during: list[Attempt]  # the messages sent while the line was cut
+    back_at: float
+
+
+def outage(cluster: RunningAssistant, line: FaultProxy, seconds: float, settle: float) -> Outage:
+    """People writing through the balancer while `line` is cut for `seconds`, then for `settle` more."""
+    with Load(cluster) as load:
+        time.sleep(3)
+        cut_at = time.monotonic()
+        line.cut()
+        time.sleep(seconds)
+        during = [a for a in load.after(cut_at + 0.5) if a.started < time.monotonic()]
+        line.restore()
+        back_at = time.monotonic()
+        time.sleep(settle)
+    return Outage(load, during, back_at)
+
+
 def test_postgresql_away_then_back_recovers_without_a_restart(
     cluster: RunningAssistant, postgres_line: FaultProxy, report: Callable[[str], None]
 ) -> None:
     before = restarts(cluster)
-    with Load(cluster) as load:
-        time.sleep(3)
-        cut_at = time.monotonic()
-        postgres_line.cut()
-        time.sleep(5)
-        during = [a for a in load.after(cut_at + 0.5) if a.started < time.monotonic()]
-        postgres_line.restore()
-        back_at = time.monotonic()
-        time.sleep(10)
-    recovered = [a for a in load.after(back_at) if a.answered]
-    first_answer = min((a.ended for a in recovered), default=float("inf")) - back_at
-    answered, problems = nothing_answered_was_lost(cluster, load.attempts)
+    cut = outage(cluster, postgres_line, seconds=5, settle=10)
+    first_answer = min((a.ended for a in cut.load.after(cut.back_at) if a.answered), default=float("inf")) - cut.back_at
+    answered, problems = nothing_answered_was_lost(cluster, cut.load.attempts)
     report(
-        f"fault, PostgreSQL away 5 s: while away {summary(during)} ({sum(a.trouble for a in during)} told plainly); "
+        f"fault, PostgreSQL away 5 s: while away {summary(cut.during)} ({sum(a.trouble for a in cut.during)} told plainly); "
         f"first answer {first_answer:.2f} s after it was back; {answered} answered messages all stored"
     )
-    assert during and all(attempt.trouble for attempt in during), [a.replies or a.error for a in during][:3]
-    assert max(attempt.ended - attempt.started for attempt in during) < 5  # no hang
-    assert first_answer < 10 and all(attempt.answered for attempt in load.after(back_at + 5))
+    assert cut.during and all(attempt.trouble for attempt in cut.during), [a.replies or a.error for a in cut.during][:3]
+    assert max(attempt.ended - attempt.started for attempt in cut.during) < 5  # no hang
+    assert first_answer < 10 and all(attempt.answered for attempt in cut.load.after(cut.back_at + 5))
     assert not problems, "\n".join(problems)
     assert restarts(cluster) == before
 
@@ -227,26 +239,18 @@ def test_redis_away_for_20_seconds_gets_a_clear_apology_and_recovers_by_itself(
     cluster: RunningAssistant, redis_line: FaultProxy, report: Callable[[str], None]
 ) -> None:
     before = restarts(cluster)
-    with Load(cluster) as load:
-        time.sleep(3)
-        cut_at = time.monotonic()
-        redis_line.cut()
-        time.sleep(20)
-        during = [a for a in load.after(cut_at + 0.5) if a.started < time.monotonic()]
-        redis_line.restore()
-        back_at = time.monotonic()
-        time.sleep(8)
-    first_answer = min((a.ended for a in load.after(back_at) if a.answered), default=float("inf")) - back_at
-    answered, problems = nothing_answered_was_lost(cluster, load.attempts)
-    slowest = max(attempt.ended - attempt.started for attempt in during)
+    cut = outage(cluster, redis_line, seconds=20, settle=8)
+    first_answer = min((a.ended for a in cut.load.after(cut.back_at) if a.answered), default=float("inf")) - cut.back_at
+    answered, problems = nothing_answered_was_lost(cluster, cut.load.attempts)
+    slowest = max(attempt.ended - attempt.started for attempt in cut.during)
     report(
-        f"fault, Redis away 20 s: while away {summary(during)}, slowest reply {slowest:.2f} s, "
-        f"{sum(a.trouble for a in during)} told plainly; first answer {first_answer:.2f} s after it was back; "
+        f"fault, Redis away 20 s: while away {summary(cut.during)}, slowest reply {slowest:.2f} s, "
+        f"{sum(a.trouble for a in cut.during)} told plainly; first answer {first_answer:.2f} s after it was back; "
         f"{answered} answered messages all stored"
     )
-    assert during and all(attempt.trouble for attempt in during)
+    assert cut.during and all(attempt.trouble for attempt in cut.during)
     assert slowest < 3  # no hang
-    assert first_answer < 5 and all(attempt.answered for attempt in load.after(back_at + 2))
+    assert first_answer < 5 and all(attempt.answered for attempt in cut.load.after(cut.back_at + 2))
     assert not problems, "\n".join(problems)
     assert restarts(cluster) == before
 

@@ -29,18 +29,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
 
 
-@pytest.fixture(scope="session")
-def slack_api() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as api:
-        yield api
-
-
-@pytest.fixture(scope="session")
-def telegram_api() -> Iterator[TelegramStandIn]:
-    with TelegramStandIn() as api:
-        yield api
-
-
 class EmbeddingSite:
     """Another website (its own origin) that embeds the chat with the documented one-line snippet."""
 

@@ -64,7 +64,7 @@ def expected_unused_responses() -> set[str]:
 
 # Rasa lists retrieval intents once from domain.yml and once from data/nlu and warns about the pair;
 # leaving them out of domain.yml instead makes every rule that uses them fail validation.
-RETRIEVAL_INTENTS = ("ask_causes", "ask_exercises", "ask_prevention", "ask_treatment")
+RETRIEVAL_INTENTS = ("ask_about_poplit", "ask_causes", "ask_exercises", "ask_prevention", "ask_treatment")
 KNOWN_FALSE_WARNING = "The following duplicated intents have been found across multiple domain files: "
 
 
