@@ -14,6 +14,7 @@ RETRIEVAL_TOPIC_KEYS: tuple[str, ...] = (
     "ask_causes/meniscus",
     "ask_causes/bakers_cyst",
     "ask_causes/imaging",
+    "ask_causes/patterns",
     "ask_treatment/overview",
     "ask_treatment/physical_therapy",
     "ask_treatment/activity",

@@ -58,3 +58,17 @@ def test_ice_or_heat_is_answered_for_both(assistant: RunningAssistant) -> None:
 def test_it_says_it_cannot_book_and_what_to_do_instead(assistant: RunningAssistant) -> None:
     reply = said(assistant.say("questions-" + secrets.token_hex(4), "can you book me in with a physio?"))
     assert load_knowledge().answer("ask_about_poplit/booking") in reply, reply
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("is it ok to run through the pain?", "ask_treatment/sport"),
+        ("how long does a hamstring strain take to heal", "ask_treatment/recovery_time"),
+        ("is walking good for it", "ask_treatment/activity"),
+        ("what does it mean if it hurts when I straighten my leg", "ask_causes/patterns"),
+    ],
+)
+def test_the_issues_other_questions_get_their_own_answer(assistant: RunningAssistant, question: str, topic: str) -> None:
+    reply = said(assistant.say("questions-" + secrets.token_hex(4), question))
+    assert load_knowledge().answer(topic) in reply, reply
