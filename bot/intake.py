@@ -333,15 +333,20 @@ _OPENS_A_QUESTION = re.compile(
 _STOP_WORDS = re.compile(r"\b(?:stop|quit|cancel|enough|end|exit|leave it|later|no more|don't want|bye)\b", re.I)
 
 
+# A message that takes back an earlier answer: "actually for about two months", "I meant the left".
+_CORRECTS = re.compile(r"^\W*(?:actually|i meant|i mean|sorry|oops|no wait|correction|wait)\b", re.I)
+
+
 def answers_despite_intent(message: MessageReading, asked: Optional[str], social: bool = False) -> bool:
     """A message NLU took for a question or a wish to stop that is the answer to the question
     pending: it answers it, does not open as a question does and asks nothing to stop ("maybe 3
     weeks?", "6?", "the back of the knee?", a bare "normal"). Said with thanks or a greeting
-    (`social`), an answer to any question of the intake counts ("walking ok ty")."""
+    (`social`), or as a correction ("actually for about two months"), an answer to any question
+    of the intake counts ("walking ok ty")."""
     if not asked or _OPENS_A_QUESTION.search(message.normalised) or _STOP_WORDS.search(message.normalised):
         return False
     answers = read_message(message, asked).answers
-    return asked in answers or (social and bool(answers))
+    return asked in answers or ((social or bool(_CORRECTS.search(message.normalised))) and bool(answers))
 
 
 def score_answer(message: MessageReading) -> Optional[float]:

@@ -266,3 +266,11 @@ def test_it_in_a_clause_about_the_weather_is_not_the_foot() -> None:
 def test_a_since_phrase_ends_where_the_next_clause_begins() -> None:
     answers = read_message(read_text("since the fall my foot is tingly"), "pain_duration", TODAY).answers
     assert answers.get("pain_duration") == "since the fall"
+
+
+def test_a_correction_of_an_earlier_answer_is_an_answer_whatever_nlu_saw() -> None:
+    # Asked for the score, the person corrects the duration; NLU may take it for a question.
+    assert answers_despite_intent(read_text("actually for about two months"), "pain_score")
+    assert answers_despite_intent(read_text("no wait, it has been 6 weeks"), "pain_score")
+    assert not answers_despite_intent(read_text("actually, how long will it take to heal?"), "pain_score")
+    assert not answers_despite_intent(read_text("for about two months"), "pain_score")  # not put as a correction
