@@ -39,11 +39,14 @@ from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings, emergency_number
-from bot.shared_memory import Rate, SharedRateLimiter
+from bot.shared_memory import Deliveries, Rate, SharedRateLimiter
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2000
+# A request repeated with its X-Request-ID (a balancer's or a client's retry) comes within this.
+REQUEST_MEMORY_SECONDS = 3600
+MAX_REMEMBERED_REQUESTS = 100_000
 MAX_ID_CHARS = 128
 MAX_JSON_DEPTH = 32
 # Webhook bodies: Slack's interactivity payloads carry the whole message they came from (blocks),
@@ -239,6 +242,8 @@ class Door:
     def __post_init__(self) -> None:
         self.senders = SharedRateLimiter("sender", self.settings.per_sender, self.settings.redis_url, clock=self.clock)
         self.addresses = SharedRateLimiter("address", self.settings.per_address, self.settings.redis_url, clock=self.clock)
+        # REST requests by X-Request-ID: only one seen before can have an earlier answer to give back.
+        self.requests = Deliveries("rest-request", REQUEST_MEMORY_SECONDS, MAX_REMEMBERED_REQUESTS, self.settings.redis_url)
 
     async def check_address(self, address: Optional[str]) -> Optional[Refusal]:
         first = await self.addresses.take(address or "?")

@@ -86,9 +86,11 @@ class ValidatedRestInput(RestInput):
             conversation_id = rest_conversation_id(sender)
             agent = request.app.ctx.agent
             request_id = request.headers.get(REQUEST_ID_HEADER)
-            if request_id is not None and id_problem(request_id, REQUEST_ID_HEADER) is not None:
-                return refusal_response(Refusal(400, str(id_problem(request_id, REQUEST_ID_HEADER))), sender)
-            if request_id is not None:
+            bad_id = id_problem(request_id, REQUEST_ID_HEADER) if request_id is not None else None
+            if bad_id is not None:
+                return refusal_response(Refusal(400, str(bad_id)), sender)
+            # Only a repeat can have been answered: the first sending of an id costs no tracker read.
+            if request_id is not None and not await door.requests.first_time(f"{conversation_id}:{request_id}"):
                 answered = await earlier_answer(agent, conversation_id, request_id)
                 if answered is not None:
                     return response.json([{**reply, "recipient_id": sender} for reply in answered])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.knowledge.content import Exercise
 
@@ -71,12 +72,18 @@ def _mentions(said: Sequence[str], alias: Sequence[str]) -> int | None:
     return None
 
 
+@lru_cache(maxsize=None)
+def _name_words(name: str) -> tuple[str, ...]:
+    """A name's or alias's words, folded once (every message is read against all of them)."""
+    return tuple(words(name))
+
+
 def named_exercises(text: str, exercises: Sequence[Exercise]) -> list[Exercise]:
     """The exercises the text names, in the order it names them (at most two: "X or Y?")."""
     said = words(text)
     found: list[tuple[int, Exercise]] = []
     for exercise in exercises:
-        places = [_mentions(said, words(alias)) for alias in (exercise.name, *exercise.aliases)]
+        places = [_mentions(said, _name_words(alias)) for alias in (exercise.name, *exercise.aliases)]
         first = min((place for place in places if place is not None), default=None)
         if first is not None:
             found.append((first, exercise))

@@ -127,3 +127,17 @@ def test_the_response_selector_runs_for_questions_only(assistant: RunningAssista
         parsed = parse(not_a_question)
         assert not parsed["intent"]["name"].startswith("ask_"), parsed["intent"]
         assert "default" not in (parsed.get("response_selector") or {}), parsed.get("response_selector")
+
+
+def test_a_message_sent_again_with_its_request_id_gets_the_same_answer_and_no_second_turn(
+    assistant: RunningAssistant,
+) -> None:
+    sender = "rest-repeated-request"
+    first = assistant.say(sender, "what causes pain behind the knee", request_id="req-0001")
+    again = assistant.say(sender, "what causes pain behind the knee", request_id="req-0001")
+    assert first and texts(again) == texts(first)
+    stored = [e for e in assistant.rest_tracker(sender)["events"] if e.get("event") == "user"]
+    assert [e.get("message_id") for e in stored] == ["req-0001"]
+    # Another id is another message.
+    assistant.say(sender, "what causes pain behind the knee", request_id="req-0002")
+    assert len([e for e in assistant.rest_tracker(sender)["events"] if e.get("event") == "user"]) == 2
