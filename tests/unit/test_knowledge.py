@@ -175,6 +175,23 @@ def test_emergency_message_needs_the_number_placeholder_and_braces_are_reserved(
     assert "messages.yml: level_messages[urgent]: field 'text' must not contain braces" in message
 
 
+def test_type_errors_name_the_file_the_entry_and_the_nested_field(copied: Path) -> None:
+    def change_causes(data: dict) -> None:
+        entry(data, "causes", "meniscus")["matches"]["symptoms"]["locking"] = "lots"
+
+    def change_messages(data: dict) -> None:
+        data["when_to_see_doctor"]["signs"][1].pop("text")
+
+    edit(copied, "causes.yml", change_causes)
+    edit(copied, "messages.yml", change_messages)
+    message = problems_after(copied, "treatments.yml", lambda data: entry(data, "treatments", "ice").update(levels=["sometimes"]))
+    assert "causes.yml: causes[meniscus]: field 'matches.symptoms.locking' value is not a valid integer" in message
+    assert "treatments.yml: treatments[ice]: field 'levels' value is not a valid enumeration member" in message
+    assert "messages.yml: when_to_see_doctor: signs[" in message and "field 'text' is missing" in message
+    # A broken entry still answers its own topic: no second, misleading problem about it.
+    assert "ask_treatment/ice" not in message
+
+
 def test_a_missing_file_is_reported(copied: Path) -> None:
     (copied / "prevention.yml").unlink()
     with pytest.raises(KnowledgeError, match="prevention.yml: file is missing"):
