@@ -31,7 +31,9 @@ class ActionAnswerQuestion(Action):
         message = tracker.latest_message or {}
         intent = str((message.get("intent") or {}).get("name") or "")
         # "Ice or heat?": both parts, each answered in turn.
-        topics = question_topics(intent, message.get("response_selector"), str(message.get("text") or ""))
+        topics = question_topics(
+            intent, message.get("response_selector"), str(message.get("text") or ""), tracker.get_slot(names.LAST_TOPIC)
+        )
         advice = knowledge.advise(session_profile(tracker), level) if tracker.get_slot(names.ASSESSMENT_DONE) else None
         for response in acknowledgements(message.get("text") or ""):
             dispatcher.utter_message(response=response)

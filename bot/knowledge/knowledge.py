@@ -20,6 +20,7 @@ from bot.knowledge.schema import Content, read_content
 from bot.knowledge.vocabulary import (
     EXERCISE_INTENT,
     OVERVIEW_OF_INTENT,
+    PAIN_STORY_TOPICS,
     TOPIC_KEYS,
     WHEN_TO_SEE_DOCTOR,
 )
@@ -91,6 +92,18 @@ class Knowledge:
                     "From what you described, these could be playing a part (only a clinician can say for sure):\n"
                     + "\n".join(f"- {cause.possibility}" for cause in advice.contributors)
                 )
+        return None
+
+    def pain_story_hint(self, topic_key: str) -> str | None:
+        """One sentence on what a described way of hurting can point to, for a person who describes
+        rather than asks: a cause's "could be" line, or the first sentence of a pain-story answer.
+        None for any other topic."""
+        cause = next((cause for cause in self.causes if cause.topic == topic_key), None)
+        if cause is not None:
+            return cause.possibility
+        if topic_key in PAIN_STORY_TOPICS:
+            first, _, _ = self._answers[topic_key].partition(". ")
+            return first.rstrip(".") + "."
         return None
 
     def exercise_question(self, text: str, last_exercise: str | None) -> ExerciseQuestion | None:

@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.knowledge.vocabulary import OVERVIEW_OF_INTENT
+
 # A question that weighs two things against each other: "ice or heat?", "X-ray vs MRI".
 TWO_PARTS = re.compile(r"\b(or|vs|versus)\b")
 # The runner-up topic counts as the question's second part from this confidence up (the selector's
@@ -24,11 +26,14 @@ def question_topic(intent: str, response_selector: Mapping[str, Any] | None) -> 
     return intent
 
 
-def question_topics(intent: str, response_selector: Mapping[str, Any] | None, text: str) -> list[str]:
+def question_topics(
+    intent: str, response_selector: Mapping[str, Any] | None, text: str, last_topic: str | None = None
+) -> list[str]:
     """The topic asked about and, when the question weighs two things ("ice or heat?"), the second:
     the response selector's runner-up when it is another topic of a question intent with a
-    confidence that is not negligible."""
-    first = question_topic(intent, response_selector)
+    confidence that is not negligible. A short follow-up that got only an overview is read against
+    the topic answered last (`specific_follow_up`)."""
+    first = specific_follow_up(question_topic(intent, response_selector), response_selector, text, last_topic)
     if not TWO_PARTS.search(text.lower()):
         return [first]
     ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
@@ -48,3 +53,24 @@ FOLLOW_UP = re.compile(
 
 def is_short_follow_up(text: str) -> bool:
     return len(re.findall(r"[A-Za-z']+", text)) <= FOLLOW_UP_MOST_WORDS and bool(FOLLOW_UP.search(text))
+
+
+# The overviews: what a question gets when NLU found no particular subject in it.
+OVERVIEW_TOPICS = frozenset(OVERVIEW_OF_INTENT.values()) | frozenset(OVERVIEW_OF_INTENT)
+# A particular topic ranked below an overview still names the follow-up's subject from this
+# confidence up ("what about heat?" after ice: heat is there, under the treatment overview).
+NAMED_SUBJECT_MIN_CONFIDENCE = 0.3
+
+
+def specific_follow_up(topic: str, response_selector: Mapping[str, Any] | None, text: str, last_topic: str | None) -> str:
+    """For a short follow-up that NLU could only give an overview ("what about heat?", "OK, how do I
+    delete it?", "what would it show?"): the particular topic it names when the selector ranks one
+    close behind, else the topic answered last; any other message keeps its topic."""
+    if topic not in OVERVIEW_TOPICS or not is_short_follow_up(text) or not last_topic:
+        return topic
+    ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
+    for candidate in ranking[:3]:
+        key = str(candidate.get("intent_response_key") or "")
+        if key and key not in OVERVIEW_TOPICS and float(candidate.get("confidence") or 0) >= NAMED_SUBJECT_MIN_CONFIDENCE:
+            return key
+    return last_topic

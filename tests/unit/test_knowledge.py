@@ -209,7 +209,7 @@ def sentences(text: str) -> list[str]:
 
 def test_topic_keys_are_exactly_the_retrieval_sub_intents(knowledge: Knowledge) -> None:
     assert knowledge.topic_keys() == list(RETRIEVAL_TOPIC_KEYS) + ["ask_when_to_see_doctor"]
-    assert len(set(knowledge.topic_keys())) == 42
+    assert len(set(knowledge.topic_keys())) == 57
 
 
 @pytest.mark.parametrize("level", LEVELS)
@@ -239,6 +239,30 @@ def test_a_wholly_unknown_intent_is_a_key_error(knowledge: Knowledge) -> None:
         knowledge.answer("ask_recipes/cake", TriageLevel.SELF_CARE)
 
 
+@pytest.mark.parametrize(
+    ("topic", "fact"),
+    [
+        ("ask_treatment/massage", "back of the knee itself"),
+        ("ask_treatment/injections", "few times a year"),
+        ("ask_treatment/cycling", "saddle"),
+        ("ask_treatment/swimming", "breaststroke"),
+        ("ask_treatment/gym", "leg press"),
+        ("ask_treatment/walking", "short walks"),
+        ("ask_causes/straightening", "locks"),
+        ("ask_causes/bending", "cushion"),
+        ("ask_causes/after_sitting", "every 30 to 60 minutes"),
+        ("ask_causes/night_pain", "history of cancer"),
+        ("ask_causes/clicking", "usually harmless"),
+        ("ask_causes/stairs", "good leg"),
+        ("ask_exercises/progression", "one thing at a time"),
+        ("ask_exercises/soreness", "three days"),
+        ("ask_prevention/warm_up", "5 to 10 minutes"),
+    ],
+)
+def test_each_added_answer_carries_the_fact_that_makes_it_useful(knowledge: Knowledge, topic: str, fact: str) -> None:
+    assert fact in knowledge.answer(topic, TriageLevel.SELF_CARE)
+
+
 def test_answers_carry_the_facts_the_brief_names(knowledge: Knowledge) -> None:
     self_care = TriageLevel.SELF_CARE
     assert "20 minutes" in knowledge.answer("ask_treatment/ice", self_care)
@@ -253,7 +277,7 @@ def test_answers_carry_the_facts_the_brief_names(knowledge: Knowledge) -> None:
     assert "5 out of 10" in knowledge.answer("ask_exercises/pain_ok", self_care)
     assert "10 to 30 seconds" in knowledge.answer("ask_exercises/hold_time", self_care)
     imaging = knowledge.answer("ask_causes/imaging", self_care)
-    assert "Fewer than half" in imaging and "MRI" in imaging
+    assert all(word in imaging for word in ("X-ray", "MRI", "break", "no pain"))
     assert "dashboard" in knowledge.answer("ask_causes/ligament", self_care)
 
 

@@ -39,3 +39,25 @@ def test_a_weak_runner_up_is_not_a_second_part() -> None:
 def test_the_selectors_pick_must_belong_to_the_intent() -> None:
     ranked = selector(("ask_causes/meniscus", 0.9))
     assert question_topics("ask_treatment", ranked, "what helps") == ["ask_treatment"]
+
+
+def test_a_short_follow_up_given_only_an_overview_takes_the_subject_ranked_close_behind() -> None:
+    ranked = selector(("ask_treatment/overview", 0.45), ("ask_treatment/heat", 0.35), ("ask_treatment/ice", 0.1))
+    assert question_topics("ask_treatment", ranked, "what about heat?", "ask_treatment/ice") == ["ask_treatment/heat"]
+
+
+def test_a_short_follow_up_naming_no_subject_stays_on_the_topic_answered_last() -> None:
+    ranked = selector(("ask_treatment/overview", 0.6), ("ask_causes/overview", 0.2), ("ask_treatment/ice", 0.1))
+    assert question_topics("ask_treatment", ranked, "what would it show?", "ask_causes/imaging") == ["ask_causes/imaging"]
+
+
+def test_an_overview_stays_an_overview_for_a_long_question_or_a_first_one() -> None:
+    ranked = selector(("ask_treatment/overview", 0.6), ("ask_treatment/heat", 0.35))
+    long_question = "what sort of things can I do at home to make my knee feel better?"
+    assert question_topics("ask_treatment", ranked, long_question, "ask_treatment/ice") == ["ask_treatment/overview"]
+    assert question_topics("ask_treatment", ranked, "what helps?", None) == ["ask_treatment/overview"]
+
+
+def test_a_particular_topic_is_kept_even_in_a_short_follow_up() -> None:
+    ranked = selector(("ask_causes/bakers_cyst", 0.8), ("ask_causes/overview", 0.1))
+    assert question_topics("ask_causes", ranked, "and a baker's cyst?", "ask_treatment/ice") == ["ask_causes/bakers_cyst"]
