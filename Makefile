@@ -19,12 +19,13 @@ PIP := $(VENV)/bin/pip --disable-pip-version-check
 WEB := bot/channels/web
 BROWSER_TESTS := tests/browser
 
-.PHONY: help venv spacy train web browser balancer tools run cluster test test-unit test-cluster loadtest lint bench eval-triage eval-conversations eval-questions validate clean
+.PHONY: help venv spacy train web browser balancer tools run cluster test test-unit test-cluster loadtest lint bench nlu-study eval-triage eval-conversations eval-questions validate clean
 
 help:
 	@echo "make run    set up (venv, spaCy pipeline, model) and start Poplit on :5005"
 	@echo "make test   run every test (unit, actions, data validation, stories, NLU hold-out, end-to-end)"
 	@echo "make bench  print latency, start-up, training time and memory figures"
+	@echo "make nlu-study  intent macro-F1 on the held-out sets per pipeline option, two seeds each"
 	@echo "make cluster  N Rasa instances (N=2), 2 action servers and 2 workers behind HAProxy on PostgreSQL and Redis"
 	@echo "make test-cluster  the cluster under contention and faults (what .ci/run also runs)"
 	@echo "make loadtest  locust through the balancer, 1 and 2 Rasa instances; writes results/load.json"
@@ -143,6 +144,11 @@ eval-conversations: $(MODEL)
 # The blind question sets (tests/blind/questions-N) through the running assistant over REST.
 eval-questions: $(MODEL) web
 	$(PY) -m tests.questions.evaluate $(QUESTIONS_ARGS)
+
+# Intent generalisation per pipeline option across two seeds (tests/nlu_study.py, ~15 min): one
+# training at a time, under the training lock; table in results/nlu-study.json.
+nlu-study: $(VENV)/.installed
+	flock /tmp/poplit-train.lock $(PY) -m tests.nlu_study $(STUDY_ARGS)
 
 clean:
 	rm -rf models results var/spacy

@@ -4,10 +4,12 @@ follow-up that only refers back to it, and a follow-up that NLU cannot place at 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 import pytest
 
 from bot.knowledge import load_knowledge
+from tests.questions.evaluate import DEFAULT_SET, load_questions, run_all
 from tests.support.assistant import RunningAssistant
 
 pytestmark = pytest.mark.e2e
@@ -72,3 +74,18 @@ def test_it_says_it_cannot_book_and_what_to_do_instead(assistant: RunningAssista
 def test_the_issues_other_questions_get_their_own_answer(assistant: RunningAssistant, question: str, topic: str) -> None:
     reply = said(assistant.say("questions-" + secrets.token_hex(4), question))
     assert load_knowledge().answer(topic) in reply, reply
+
+
+# The share of the first question set (tests/blind/questions-1, 150 questions, 30 follow-ups) that must
+# be answered right, as issue 21 asks; `make eval-questions` prints every miss.
+QUESTIONS_1_MIN_SHARE = 0.90
+
+
+def test_the_first_question_set_is_answered_right_at_least_nine_times_in_ten(
+    assistant: RunningAssistant, report: Callable[[str], None]
+) -> None:
+    answers = run_all(assistant, load_questions(DEFAULT_SET))
+    right = sum(answer.right for answer in answers)
+    report(f"questions-1: {right}/{len(answers)} answered right")
+    misses = [f"{a.question.id} {a.question.question!r} -> {a.reply[:100]!r}" for a in answers if not a.right]
+    assert right / len(answers) >= QUESTIONS_1_MIN_SHARE, "\n".join(misses)
