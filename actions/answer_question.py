@@ -10,7 +10,7 @@ from actions.conversation import session_profile
 from bot import names
 from bot.feelings import acknowledgements
 from bot.knowledge import load_knowledge
-from bot.knowledge.topics import is_short_follow_up, question_topics
+from bot.knowledge.topics import follow_up_subject, is_short_follow_up, question_topics
 from bot.levels import TriageLevel
 from bot.triage.annotation import MessageReading
 
@@ -63,9 +63,10 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     plainly_elsewhere = intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_CONFIDENCE
     if not topic or plainly_elsewhere or not is_short_follow_up(text):
         return None
+    topic = follow_up_subject(text, topic)
     level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
     dispatcher.utter_message(text=load_knowledge().answer(topic, level))
-    return []
+    return [SlotSet(names.LAST_TOPIC, topic)]
 
 
 def answer_exercise_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:

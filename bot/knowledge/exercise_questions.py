@@ -31,6 +31,15 @@ FACETS: dict[str, re.Pattern[str]] = {
     ),
     "pain": re.compile(r"\b(hurt|hurts|hurting|painful|pain|ache|aches|sore)\b"),
 }
+# Where a question about making "it" easier or harder goes when no one exercise is in view.
+PROGRESSION_TOPIC = "ask_exercises/progression"
+
+
+def asks_to_change_difficulty(text: str) -> bool:
+    lowered = text.lower()
+    return bool(FACETS["easier"].search(lowered) or FACETS["harder"].search(lowered))
+
+
 # A question that points back at what was just talked about.
 REFERS_BACK = re.compile(r"\b(it|them|they|that|this|those|these|one|ones|version|exercise|exercises)\b")
 # Short enough to be a follow-up even without a pronoun ("easier version pls", "how many reps").

@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.knowledge.vocabulary import OVERVIEW_OF_INTENT
+from bot.knowledge.exercise_questions import PROGRESSION_TOPIC, asks_to_change_difficulty
+from bot.knowledge.vocabulary import EXERCISE_INTENT, OVERVIEW_OF_INTENT
 
 # A question that weighs two things against each other: "ice or heat?", "X-ray vs MRI".
 TWO_PARTS = re.compile(r"\b(or|vs|versus)\b")
@@ -52,7 +53,9 @@ FOLLOW_UP = re.compile(
 
 
 def is_short_follow_up(text: str) -> bool:
-    return len(re.findall(r"[A-Za-z']+", text)) <= FOLLOW_UP_MOST_WORDS and bool(FOLLOW_UP.search(text))
+    """Short, and asks something: a question, or a request to make it easier or harder ("easier version pls")."""
+    asks = bool(FOLLOW_UP.search(text)) or asks_to_change_difficulty(text)
+    return len(re.findall(r"[A-Za-z']+", text)) <= FOLLOW_UP_MOST_WORDS and asks
 
 
 # The overviews: what a question gets when NLU found no particular subject in it.
@@ -64,13 +67,28 @@ NAMED_SUBJECT_MIN_CONFIDENCE = 0.3
 
 def specific_follow_up(topic: str, response_selector: Mapping[str, Any] | None, text: str, last_topic: str | None) -> str:
     """For a short follow-up that NLU could only give an overview ("what about heat?", "OK, how do I
-    delete it?", "what would it show?"): the particular topic it names when the selector ranks one
-    close behind, else the topic answered last; any other message keeps its topic."""
+    delete it?", "what would it show?"): the particular topic of the same area as the last answer
+    (treatment, causes, Poplit itself) that the selector ranks close behind, else the topic answered
+    last; any other message keeps its topic."""
     if topic not in OVERVIEW_TOPICS or not is_short_follow_up(text) or not last_topic:
         return topic
     ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
     for candidate in ranking[:3]:
         key = str(candidate.get("intent_response_key") or "")
-        if key and key not in OVERVIEW_TOPICS and float(candidate.get("confidence") or 0) >= NAMED_SUBJECT_MIN_CONFIDENCE:
+        same_subject_area = key.split("/", 1)[0] == last_topic.split("/", 1)[0]
+        if (
+            same_subject_area
+            and key not in OVERVIEW_TOPICS
+            and float(candidate.get("confidence") or 0) >= NAMED_SUBJECT_MIN_CONFIDENCE
+        ):
             return key
+    return follow_up_subject(text, last_topic)
+
+
+def follow_up_subject(text: str, last_topic: str) -> str:
+    """What a follow-up naming no subject is about: the topic answered last, except that "easier
+    version pls" after the exercise overview, with no one exercise in view, is about making any of
+    them easier or harder."""
+    if last_topic.startswith(EXERCISE_INTENT + "/") and asks_to_change_difficulty(text):
+        return PROGRESSION_TOPIC
     return last_topic

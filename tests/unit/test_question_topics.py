@@ -61,3 +61,8 @@ def test_an_overview_stays_an_overview_for_a_long_question_or_a_first_one() -> N
 def test_a_particular_topic_is_kept_even_in_a_short_follow_up() -> None:
     ranked = selector(("ask_causes/bakers_cyst", 0.8), ("ask_causes/overview", 0.1))
     assert question_topics("ask_causes", ranked, "and a baker's cyst?", "ask_treatment/ice") == ["ask_causes/bakers_cyst"]
+
+
+def test_easier_after_the_exercise_overview_is_about_making_any_exercise_easier() -> None:
+    ranked = selector(("ask_exercises/which", 0.7), ("ask_exercises/how_often", 0.1))
+    assert question_topics("ask_exercises", ranked, "easier version pls", "ask_exercises/which") == ["ask_exercises/progression"]
