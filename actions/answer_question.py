@@ -10,7 +10,7 @@ from actions.conversation import session_profile
 from bot import names
 from bot.feelings import acknowledgements
 from bot.knowledge import load_knowledge
-from bot.knowledge.topics import follow_up_subject, is_short_follow_up, question_topics
+from bot.knowledge.topics import asks, confident_topic, follow_up_subject, is_short_follow_up, question_topics
 from bot.levels import TriageLevel
 from bot.triage.annotation import MessageReading
 
@@ -61,9 +61,19 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
     intent = message.get("intent") or {}
     # "What's the weather?" is short too: a message NLU is sure is off-topic is not a follow-up.
     plainly_elsewhere = intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_CONFIDENCE
-    if not topic or plainly_elsewhere or not is_short_follow_up(text):
+    if plainly_elsewhere:
         return None
-    topic = follow_up_subject(text, topic)
+    sure_topic = confident_topic(message.get("response_selector"))
+    if sure_topic and asks(text):
+        # A question the intent classifier could not place, whose topic the response selector is
+        # sure of ("what's the best exercise for the back of my knee" with ask_exercises at 0.37).
+        return answer_topic(dispatcher, tracker, sure_topic)
+    if not topic or not is_short_follow_up(text):
+        return None
+    return answer_topic(dispatcher, tracker, follow_up_subject(text, topic))
+
+
+def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[EventType]:
     level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
     dispatcher.utter_message(text=load_knowledge().answer(topic, level))
     return [SlotSet(names.LAST_TOPIC, topic)]

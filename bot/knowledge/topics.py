@@ -63,16 +63,21 @@ OVERVIEW_TOPICS = frozenset(OVERVIEW_OF_INTENT.values()) | frozenset(OVERVIEW_OF
 # A particular topic ranked below an overview still names the follow-up's subject from this
 # confidence up ("what about heat?" after ice: heat is there, under the treatment overview).
 NAMED_SUBJECT_MIN_CONFIDENCE = 0.3
+# Below this the selector's pick for a short follow-up is a guess ("will it burst?" after a Baker's
+# cyst: recovery time at 0.23), and the turn before decides.
+SURE_OF_TOPIC = 0.5
 
 
 def specific_follow_up(topic: str, response_selector: Mapping[str, Any] | None, text: str, last_topic: str | None) -> str:
-    """For a short follow-up that NLU could only give an overview ("what about heat?", "OK, how do I
-    delete it?", "what would it show?"): the particular topic of the same area as the last answer
+    """For a short follow-up that NLU could only give an overview, or a topic it is unsure of ("what
+    about heat?", "OK, how do I delete it?", "will it burst?"): the particular topic of the same area as the last answer
     (treatment, causes, Poplit itself) that the selector ranks close behind, else the topic answered
     last; any other message keeps its topic."""
-    if topic not in OVERVIEW_TOPICS or not is_short_follow_up(text) or not last_topic:
-        return topic
     ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
+    chosen = next((float(item.get("confidence") or 0) for item in ranking if item.get("intent_response_key") == topic), 0.0)
+    unsure = topic in OVERVIEW_TOPICS or chosen < SURE_OF_TOPIC
+    if not unsure or not is_short_follow_up(text) or not last_topic:
+        return topic
     for candidate in ranking[:3]:
         key = str(candidate.get("intent_response_key") or "")
         same_subject_area = key.split("/", 1)[0] == last_topic.split("/", 1)[0]
@@ -92,3 +97,24 @@ def follow_up_subject(text: str, last_topic: str) -> str:
     if last_topic.startswith(EXERCISE_INTENT + "/") and asks_to_change_difficulty(text):
         return PROGRESSION_TOPIC
     return last_topic
+
+
+# The response selector's pick counts for a question the intent classifier could not place from here.
+SELECTOR_SURE_ENOUGH = 0.6
+# A question rather than a statement: a question mark, or a question's opening words.
+QUESTION = re.compile(
+    r"\?|^\s*(how|what|which|when|why|where|should|can|could|is|are|do|does|am|will|would|any)\b"
+    r"|\b(am i|should i|can i|do i|is it|is this)\b",
+    re.IGNORECASE,
+)
+
+
+def asks(text: str) -> bool:
+    return bool(QUESTION.search(text))
+
+
+def confident_topic(response_selector: Mapping[str, Any] | None) -> str | None:
+    """The selector's topic when it is sure of it, else None."""
+    response = ((response_selector or {}).get("default") or {}).get("response") or {}
+    key = response.get("intent_response_key")
+    return str(key) if key and float(response.get("confidence") or 0) >= SELECTOR_SURE_ENOUGH else None

@@ -14,7 +14,6 @@ The other way round, a question about an exercise it names ("calf raises how man
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,12 +27,14 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot import names
 from bot.intake import describes_own_pain
 from bot.knowledge import load_knowledge
-from bot.knowledge.topics import question_topic
+from bot.knowledge.topics import asks, is_short_follow_up, question_topic
 from bot.knowledge.vocabulary import EXERCISE_INTENT
 from bot.names import TRIAGE_KEY
 from bot.triage.annotation import MessageReading
 
 DESCRIBE = names.DESCRIBE_SYMPTOMS
+INFORM = "inform"
+FALLBACK = "nlu_fallback"
 DEFERRED_KEY = names.DEFERRED_QUESTION_KEY
 # Intents a description may have been mistaken for ("hi, I have pain behind my knee" is more than a
 # greeting); stops, thanks and answers keep their own.
@@ -63,18 +64,17 @@ def _close_question(message: Message) -> Optional[str]:
     return None
 
 
-# A question rather than a report: a question mark, or a question's opening words.
-ASKS = re.compile(
-    r"\?|^\s*(how|what|which|when|why|where|should|can|could|is|are|do|does|am|will|would)\b|\b(am i|should i|can i|do i|is it|is this)\b",
-    re.IGNORECASE,
-)
-
-
 def _asks_about_an_exercise(text: str) -> bool:
     """A question about an exercise the text names: it asks something of it (how many, hold, easier...)
     or is put as a question."""
     question = load_knowledge().exercise_question(text, None)
-    return question is not None and (question.facets not in (("how",), ("pain",)) or bool(ASKS.search(text)))
+    return question is not None and (question.facets not in (("how",), ("pain",)) or asks(text))
+
+
+def _refers_back(text: str, reading: MessageReading) -> bool:
+    """A short question that says nothing about the person's knee and finds nothing the triage rules
+    read: only the turn before can give it a subject."""
+    return is_short_follow_up(text) and not describes_own_pain(reading) and not reading.findings
 
 
 def _question_topic(message: Message, intent: str) -> Optional[str]:
@@ -102,6 +102,12 @@ class DescriptionFirst(GraphComponent):
             if text and _asks_about_an_exercise(reading.normalised):
                 confidence = float(found.get("confidence") or 0.0) if isinstance(found, dict) else 0.0
                 message.set(INTENT, {"name": EXERCISE_INTENT, "confidence": max(confidence, 0.9)}, add_to_output=True)
+                continue
+            if text and intent in (DESCRIBE, INFORM) and _refers_back(text, reading):
+                # "And a bad one?" after an answer about strains describes and answers nothing: it is
+                # a follow-up, answered about the topic before (actions/answer_question.answer_follow_up);
+                # inside the intake the form still reads it, as it reads any message.
+                message.set(INTENT, {"name": FALLBACK, "confidence": 1.0}, add_to_output=True)
                 continue
             if text and intent == DESCRIBE:
                 # A description that also reads nearly as a question (the runner-up is a question

@@ -4,7 +4,9 @@ The selector picks the knowledge topic of a question (`ask_causes/bakers_cyst`);
 answer for any other message. Most messages are descriptions and intake answers, and the selector's
 TensorFlow call was about a quarter of the NLU's time per message (py-spy), so it is skipped unless
 the intent, or a runner-up close enough for DescriptionFirst to keep the question for later, is a
-retrieval intent. What it returns for a possible question is unchanged.
+retrieval intent, or the message describes the pain (the intake's first reply says what a described
+way of hurting can point to, from the selector's pick). What it returns for a possible question is
+unchanged.
 
 It is loaded without tracing a training step, as DIET is (bot/nlu/eager_weights.py).
 """
@@ -18,6 +20,7 @@ from rasa.nlu.selectors.response_selector import ResponseSelector
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.names import DESCRIBE_SYMPTOMS
 from bot.nlu.description_first import CLOSE_QUESTION_CONFIDENCE
 from bot.nlu.eager_weights import EagerWeightsOnLoad
 
@@ -32,7 +35,7 @@ class QuestionResponseSelector(EagerWeightsOnLoad, ResponseSelector):
             for ranked in ranking[1:2]
             if float(ranked.get("confidence") or 0.0) >= CLOSE_QUESTION_CONFIDENCE
         ]
-        return any(candidate in self.all_retrieval_intents for candidate in candidates)
+        return any(candidate in self.all_retrieval_intents or candidate == DESCRIBE_SYMPTOMS for candidate in candidates)
 
     def process(self, messages: List[Message]) -> List[Message]:
         super().process([message for message in messages if self.may_be_a_question(message)])

@@ -67,8 +67,8 @@ def test_it_says_it_cannot_book_and_what_to_do_instead(assistant: RunningAssista
     [
         ("is it ok to run through the pain?", "ask_treatment/sport"),
         ("how long does a hamstring strain take to heal", "ask_treatment/recovery_time"),
-        ("is walking good for it", "ask_treatment/activity"),
-        ("what does it mean if it hurts when I straighten my leg", "ask_causes/patterns"),
+        ("is walking good for it", "ask_treatment/walking"),
+        ("what does it mean if it hurts when I straighten my leg", "ask_causes/straightening"),
     ],
 )
 def test_the_issues_other_questions_get_their_own_answer(assistant: RunningAssistant, question: str, topic: str) -> None:

@@ -66,3 +66,9 @@ def test_a_particular_topic_is_kept_even_in_a_short_follow_up() -> None:
 def test_easier_after_the_exercise_overview_is_about_making_any_exercise_easier() -> None:
     ranked = selector(("ask_exercises/which", 0.7), ("ask_exercises/how_often", 0.1))
     assert question_topics("ask_exercises", ranked, "easier version pls", "ask_exercises/which") == ["ask_exercises/progression"]
+
+
+def test_a_short_follow_up_the_selector_is_unsure_of_stays_on_the_topic_before() -> None:
+    ranked = selector(("ask_treatment/recovery_time", 0.23), ("ask_treatment/support", 0.07))
+    assert question_topics("ask_treatment", ranked, "will it burst?", "ask_causes/bakers_cyst") == ["ask_causes/bakers_cyst"]
+    assert question_topics("ask_treatment", ranked, "will it burst?", None) == ["ask_treatment/recovery_time"]
