@@ -89,3 +89,36 @@ def test_the_first_question_set_is_answered_right_at_least_nine_times_in_ten(
     report(f"questions-1: {right}/{len(answers)} answered right")
     misses = [f"{a.question.id} {a.question.question!r} -> {a.reply[:100]!r}" for a in answers if not a.right]
     assert right / len(answers) >= QUESTIONS_1_MIN_SHARE, "\n".join(misses)
+
+
+def test_a_described_way_of_hurting_hears_what_it_can_point_to_then_the_screening(assistant: RunningAssistant) -> None:
+    replies = assistant.say("questions-" + secrets.token_hex(4), "It hurts behind the knee when I bend it all the way.")
+    hint = load_knowledge().pain_story_hint("ask_causes/bending")
+    assert hint and hint in said(replies[:1]), said(replies)
+    assert "Do you have any of these right now?" in said(replies), said(replies)
+
+
+def test_no_hint_beside_an_escalation(assistant: RunningAssistant) -> None:
+    replies = said(
+        assistant.say("questions-" + secrets.token_hex(4), "my calf is swollen red and hot and it hurts when I bend my knee")
+    )
+    assert load_knowledge().pain_story_hint("ask_causes/bending") not in replies, replies
+    assert "today" in replies or "emergency" in replies.lower(), replies
+
+
+@pytest.mark.parametrize(
+    "first, follow_up, topic",
+    [
+        ("I think I have a Baker's cyst", "Will it burst?", "ask_causes/bakers_cyst"),
+        ("how long does a hamstring strain take to heal", "And a bad one?", "ask_treatment/recovery_time"),
+        ("what's the best exercise for the back of my knee", "easier version pls", "ask_exercises/progression"),
+        ("what data do you keep about me", "OK, how do I delete it?", "ask_about_poplit/data_delete"),
+    ],
+)
+def test_a_follow_up_naming_no_subject_is_answered_about_the_topic_before(
+    assistant: RunningAssistant, first: str, follow_up: str, topic: str
+) -> None:
+    sender = "questions-" + secrets.token_hex(4)
+    assistant.say(sender, first)
+    reply = said(assistant.say(sender, follow_up))
+    assert load_knowledge().answer(topic) in reply, reply
