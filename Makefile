@@ -145,7 +145,7 @@ eval-conversations: $(MODEL)
 eval-questions: $(MODEL) web
 	$(PY) -m tests.questions.evaluate $(QUESTIONS_ARGS)
 
-# Intent generalisation per pipeline option across two seeds (tests/nlu_study.py, ~15 min): one
+# Intent generalisation per pipeline option across two seeds (tests/nlu_study.py, ~20 min): one
 # training at a time, under the training lock; table in results/nlu-study.json.
 nlu-study: $(VENV)/.installed
 	flock /tmp/poplit-train.lock $(PY) -m tests.nlu_study $(STUDY_ARGS)

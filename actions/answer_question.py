@@ -23,8 +23,6 @@ class ActionAnswerQuestion(Action):
         return names.ACTION_ANSWER_QUESTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
-        knowledge = load_knowledge()
         answered = answer_exercise_question(dispatcher, tracker)
         if answered is not None:
             return answered
@@ -34,49 +32,49 @@ class ActionAnswerQuestion(Action):
         topics = question_topics(
             intent, message.get("response_selector"), str(message.get("text") or ""), tracker.get_slot(names.LAST_TOPIC)
         )
-        advice = knowledge.advise(session_profile(tracker), level) if tracker.get_slot(names.ASSESSMENT_DONE) else None
-        for response in acknowledgements(message.get("text") or ""):
-            dispatcher.utter_message(response=response)
-        for topic in topics:
-            personal = knowledge.personal_answer(topic, advice) if advice else None
-            dispatcher.utter_message(text=personal or knowledge.answer(topic, level))
-        # Another topic answered: a follow-up now refers to it, not to an exercise talked about before.
-        talked_about = knowledge.exercise_of_topic(topic)
-        return [SlotSet(names.LAST_EXERCISE, talked_about.id if talked_about else None), SlotSet(names.LAST_TOPIC, topic)]
+        return answer_topics(dispatcher, tracker, topics)
+
+
+def answer_topics(dispatcher: CollectingDispatcher, tracker: Tracker, topics: list[str]) -> list[EventType]:
+    """Answers each topic in turn: from the person's own plan after an assessment, else the general
+    answer (without exercise advice after an urgent flag); the last one is what a follow-up refers to."""
+    level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
+    knowledge = load_knowledge()
+    advice = knowledge.advise(session_profile(tracker), level) if tracker.get_slot(names.ASSESSMENT_DONE) else None
+    for response in acknowledgements((tracker.latest_message or {}).get("text") or ""):
+        dispatcher.utter_message(response=response)
+    for topic in topics:
+        personal = knowledge.personal_answer(topic, advice) if advice else None
+        dispatcher.utter_message(text=personal or knowledge.answer(topic, level))
+    # Another topic answered: a follow-up now refers to it, not to an exercise talked about before.
+    talked_about = knowledge.exercise_of_topic(topics[-1])
+    return [SlotSet(names.LAST_EXERCISE, talked_about.id if talked_about else None), SlotSet(names.LAST_TOPIC, topics[-1])]
 
 
 OFF_TOPIC_CONFIDENCE = 0.7
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
-    """A message NLU could not place, read as a follow-up: about the exercise talked about last, or, when
-    it is too short to name a subject of its own ("will it burst?", "and an X-ray?"), about the topic
-    answered last, answered again. None when it is neither."""
+    """A message NLU could not place: a question about an exercise (named, or the one talked about
+    last); a question whose topic the response selector is sure of ("what's the best exercise for the
+    back of my knee" with ask_exercises at 0.37); or a follow-up too short to name a subject of its own
+    ("will it burst?", "and an X-ray?"), about the topic answered last. None when it is none of these."""
     answered = answer_exercise_question(dispatcher, tracker)
     if answered is not None:
         return answered
-    topic = tracker.get_slot(names.LAST_TOPIC)
     message = tracker.latest_message or {}
     text = str(message.get("text") or "")
     intent = message.get("intent") or {}
     # "What's the weather?" is short too: a message NLU is sure is off-topic is not a follow-up.
-    plainly_elsewhere = intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_CONFIDENCE
-    if plainly_elsewhere:
+    if intent.get("name") == "out_of_scope" and float(intent.get("confidence") or 0) >= OFF_TOPIC_CONFIDENCE:
         return None
     sure_topic = confident_topic(message.get("response_selector"))
     if sure_topic and asks(text):
-        # A question the intent classifier could not place, whose topic the response selector is
-        # sure of ("what's the best exercise for the back of my knee" with ask_exercises at 0.37).
-        return answer_topic(dispatcher, tracker, sure_topic)
-    if not topic or not is_short_follow_up(text):
+        return answer_topics(dispatcher, tracker, [sure_topic])
+    last_topic = tracker.get_slot(names.LAST_TOPIC)
+    if not last_topic or not is_short_follow_up(text):
         return None
-    return answer_topic(dispatcher, tracker, follow_up_subject(text, topic))
-
-
-def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[EventType]:
-    level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
-    dispatcher.utter_message(text=load_knowledge().answer(topic, level))
-    return [SlotSet(names.LAST_TOPIC, topic)]
+    return answer_topics(dispatcher, tracker, [follow_up_subject(text, last_topic)])
 
 
 def answer_exercise_question(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:

@@ -11,9 +11,10 @@ from bot import names
 from bot.feelings import acknowledgements
 from bot.intake import INTAKE_SLOTS, IntakeUpdate, answers_despite_intent, update_intake
 from bot.knowledge import load_knowledge
-from bot.knowledge.topics import question_topic
+from bot.knowledge.topics import described_pain_topic
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
+from bot.triage.annotation import MessageReading
 
 # A question asked in the middle of the intake is answered by a rule, never taken as an answer.
 NOT_ANSWERS = {
@@ -58,24 +59,21 @@ def _answers_latest_message(tracker: Tracker) -> bool:
     return False
 
 
-# How sure the response selector must be of a way of hurting before the intake names what it can point to.
-PAIN_STORY_CONFIDENCE = 0.5
-
-
-def pain_story_hint(tracker: Tracker) -> str | None:
+def pain_story_hint(tracker: Tracker, reading: MessageReading) -> str | None:
     """What the way of hurting the person just described can point to ("it hurts when I bend it all
-    the way"), said before the intake's first question; None after an urgent or emergency flag, where
-    the level message alone comes first, or when the selector is not sure of a way of hurting."""
+    the way"), said before the intake's first question. None when the message has a red-flag finding
+    or looks like one the rules could not place (the screening question then comes first, without
+    reassurance), after an urgent or emergency level, or when the selector is not sure of a way of
+    hurting."""
+    if reading.findings or reading.screening_trigger:
+        return None
     if TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value) in (
         TriageLevel.URGENT,
         TriageLevel.EMERGENCY,
     ):
         return None
-    selector = (tracker.latest_message or {}).get("response_selector") or {}
-    response = (selector.get("default") or {}).get("response") or {}
-    if float(response.get("confidence") or 0) < PAIN_STORY_CONFIDENCE:
-        return None
-    return load_knowledge().pain_story_hint(question_topic("ask_causes", selector))
+    topic = described_pain_topic((tracker.latest_message or {}).get("response_selector"))
+    return load_knowledge().pain_story_hint(topic) if topic else None
 
 
 def _times_asked(tracker: Tracker) -> dict[str, int]:
@@ -125,10 +123,9 @@ class ValidateSymptomIntakeForm(Action):
         if latest_is_answer:
             for response in acknowledgements(readings[-1].text):
                 dispatcher.utter_message(response=response)
-            # Not beside an escalation the update says first: that message must stand alone.
-            hint = pain_story_hint(tracker) if asked is None and not update.responses else None
+            hint = pain_story_hint(tracker, readings[-1]) if asked is None else None
             if hint:
-                dispatcher.utter_message(text=f"{hint} Only an examination can say for sure, and your answers will tell me more.")
+                dispatcher.utter_message(text=hint)
         for response in update.responses:
             dispatcher.utter_message(response=response, emergency_number=emergency_number())
         events: list[EventType] = [SlotSet(slot, value) for slot, value in update.changes.items()]

@@ -56,12 +56,12 @@ else:
             if not isinstance(value, str) or not value.strip():
                 raise ValueError("must be non-empty text")
             text = value.strip()
-            if "{" in cls.allowed_braces(text) or "}" in cls.allowed_braces(text):
+            if "{" in cls.without_placeholder(text) or "}" in cls.without_placeholder(text):
                 raise ValueError("must not contain braces (Rasa reads them as slot names)")
             return text
 
         @staticmethod
-        def allowed_braces(text: str) -> str:
+        def without_placeholder(text: str) -> str:
             return text
 
     class EmergencyText(Text):
@@ -75,7 +75,7 @@ else:
             return text
 
         @staticmethod
-        def allowed_braces(text: str) -> str:
+        def without_placeholder(text: str) -> str:
             return text.replace(EMERGENCY_PLACEHOLDER, "")
 
 
@@ -101,6 +101,8 @@ class Note(Record):
     text: Text
     source: Text
     topic: Optional[Text] = None
+    # For a way of hurting (vocabulary.PAIN_STORY_TOPICS): the sentence said when a person describes it.
+    hint: Optional[Text] = None
 
 
 class LevelMessage(Record):
@@ -174,11 +176,11 @@ class Treatment(Record):
     def _avoid(cls, value: FrozenSet[str]) -> FrozenSet[str]:  # noqa: N805
         return _known_tags(value, PROFILE_TAGS)
 
-    @validator("topic")
-    def _answered(cls, topic: Optional[str], values: dict[str, Any]) -> Optional[str]:  # noqa: N805
-        if topic and not values.get("summary"):
-            raise ValueError("needs a summary to answer it")
-        return topic
+    @root_validator(skip_on_failure=True)
+    def _answered(cls, values: dict[str, Any]) -> dict[str, Any]:  # noqa: N805
+        if values.get("topic") and not values.get("summary"):
+            raise ValueError("a treatment with a topic needs a summary to answer it")
+        return values
 
 
 Range = Tuple[int, int]
@@ -288,7 +290,7 @@ class Exercise(Record):
             raise ValueError("must name at least one target")
         return _known_tags(value, EXERCISE_TARGETS)
 
-    @validator("avoid_when")
+    @validator("avoid_when", always=True)
     def _avoid(cls, value: FrozenSet[str], values: dict[str, Any]) -> FrozenSet[str]:  # noqa: N805
         _known_tags(value, PROFILE_TAGS)
         if values.get("position") == "standing" and "cannot_bear_weight" not in value:

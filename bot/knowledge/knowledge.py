@@ -20,7 +20,6 @@ from bot.knowledge.schema import Content, read_content
 from bot.knowledge.vocabulary import (
     EXERCISE_INTENT,
     OVERVIEW_OF_INTENT,
-    PAIN_STORY_TOPICS,
     TOPIC_KEYS,
     WHEN_TO_SEE_DOCTOR,
 )
@@ -95,16 +94,12 @@ class Knowledge:
         return None
 
     def pain_story_hint(self, topic_key: str) -> str | None:
-        """One sentence on what a described way of hurting can point to, for a person who describes
-        rather than asks: a cause's "could be" line, or the first sentence of a pain-story answer.
-        None for any other topic."""
+        """What a described way of hurting can point to, for a person who describes rather than asks:
+        a cause's "could be" line or a way of hurting's hint, with the caveat. None for other topics."""
         cause = next((cause for cause in self.causes if cause.topic == topic_key), None)
-        if cause is not None:
-            return cause.possibility
-        if topic_key in PAIN_STORY_TOPICS:
-            first, _, _ = self._answers[topic_key].partition(". ")
-            return first.rstrip(".") + "."
-        return None
+        note = next((note for note in self.content.notes.values() if note.topic == topic_key and note.hint), None)
+        hint = cause.possibility if cause else note.hint if note else None
+        return f"{hint} {self.content.notes['pain_story_caveat'].text}" if hint else None
 
     def exercise_question(self, text: str, last_exercise: str | None) -> ExerciseQuestion | None:
         """The question about an exercise in `text` (named, or `last_exercise` referred back to)."""

@@ -27,7 +27,7 @@ from bot.knowledge.content import (
     Treatment,
     WhenToSeeDoctor,
 )
-from bot.knowledge.vocabulary import EXERCISE_TARGETS, PROFILE_TAGS, RETRIEVAL_TOPIC_KEYS
+from bot.knowledge.vocabulary import EXERCISE_TARGETS, PAIN_STORY_TOPICS, PROFILE_TAGS, RETRIEVAL_TOPIC_KEYS
 from bot.levels import TriageLevel
 
 # Notes the code relies on by id.
@@ -38,6 +38,7 @@ REQUIRED_NOTES = (
     "reminder_emergency",
     "when_to_get_help",
     "pain_ok",
+    "pain_story_caveat",
 )
 # Sections that are mappings keyed by name rather than lists of entries with an id.
 KEYED_SECTIONS = frozenset({"level_messages", "frequencies", "profile_targets"})
@@ -185,7 +186,10 @@ def _parse(file: str, model: type[M], raw: Any, problems: list[str]) -> Optional
 def _read(directory: Path, name: str, problems: list[str]) -> Any:
     path = directory / name
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if data is None:
+            problems.append(f"{name}: file is empty")
+        return data
     except FileNotFoundError:
         problems.append(f"{name}: file is missing from {directory}")
     except yaml.YAMLError as error:
@@ -275,6 +279,9 @@ def read_content(directory: Path) -> Content:
             problems.append(f"exercises.yml: field 'starters' has unknown exercise(s) {unknown_starters}")
 
     notes_by_id = {note.id: note for note in notes}
+    for note in notes:
+        if note.topic in PAIN_STORY_TOPICS and not note.hint:
+            problems.append(f"notes[{note.id}]: field 'hint' is missing (needed for a way of hurting)")
     for note_id in REQUIRED_NOTES:
         if note_id not in notes_by_id:
             problems.append(f"(all files): note {note_id!r} is missing")

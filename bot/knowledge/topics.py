@@ -1,4 +1,4 @@
-"""The knowledge topic a question asks about, read from a message's parse data."""
+"""The knowledge topic a message is about, read from its parse data and the topic answered before."""
 
 from __future__ import annotations
 
@@ -7,13 +7,29 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.knowledge.exercise_questions import PROGRESSION_TOPIC, asks_to_change_difficulty
-from bot.knowledge.vocabulary import EXERCISE_INTENT, OVERVIEW_OF_INTENT
+from bot.knowledge.vocabulary import EXERCISE_INTENT, OVERVIEW_OF_INTENT, WHEN_TO_SEE_DOCTOR
 
 # A question that weighs two things against each other: "ice or heat?", "X-ray vs MRI".
 TWO_PARTS = re.compile(r"\b(or|vs|versus)\b")
 # The runner-up topic counts as the question's second part from this confidence up (the selector's
 # softmax over every topic; an unrelated runner-up stays far below it).
 SECOND_PART_MIN_CONFIDENCE = 0.2
+# The selector is sure of its pick from here: below it, a short follow-up's pick is a guess ("will it
+# burst?" after a Baker's cyst: recovery time at 0.23) and the turn before decides; a described way
+# of hurting is named only from here.
+SURE_OF_TOPIC = 0.5
+# A question the intent classifier could not place is answered from the selector alone from here:
+# higher, since no intent backs the pick.
+SELECTOR_ALONE_SURE = 0.6
+# A particular topic ranked below an overview still names the follow-up's subject from this
+# confidence up ("what about heat?" after ice: heat is there, under the treatment overview).
+NAMED_SUBJECT_MIN_CONFIDENCE = 0.3
+
+
+def selector_ranking(response_selector: Mapping[str, Any] | None) -> list[tuple[str, float]]:
+    """The selector's topics over every retrieval intent, best first, with their confidences."""
+    ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
+    return [(str(item.get("intent_response_key") or ""), float(item.get("confidence") or 0)) for item in ranking]
 
 
 def question_topic(intent: str, response_selector: Mapping[str, Any] | None) -> str:
@@ -37,55 +53,62 @@ def question_topics(
     first = specific_follow_up(question_topic(intent, response_selector), response_selector, text, last_topic)
     if not TWO_PARTS.search(text.lower()):
         return [first]
-    ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
-    for candidate in ranking[1:3]:
-        key = str(candidate.get("intent_response_key") or "")
-        if key and key != first and float(candidate.get("confidence") or 0) >= SECOND_PART_MIN_CONFIDENCE:
+    for key, confidence in selector_ranking(response_selector)[1:3]:
+        if key and key != first and confidence >= SECOND_PART_MIN_CONFIDENCE:
             return [first, key]
     return [first]
 
 
+# A question rather than a statement: a question mark, or a question's opening words.
+QUESTION = re.compile(
+    r"\?|^\s*(how|what|which|when|why|where|should|can|could|is|are|do|does|am|will|would|any)\b"
+    r"|\b(am i|should i|can i|do i|is it|is this)\b",
+    re.IGNORECASE,
+)
+# Openings of a follow-up put without a question word: "and heat?", "what about cycling".
+FOLLOW_UP_OPENING = re.compile(r"^\s*(and|what about|how about|but|what if)\b", re.IGNORECASE)
+# Words that point back at what was just talked about.
+POINTS_BACK = re.compile(r"\b(it|its|it's|them|they|that|this|those|these|one|version)\b", re.IGNORECASE)
 # A follow-up too short to name its own subject: "will it burst?", "and an X-ray?", "how often?".
 FOLLOW_UP_MOST_WORDS = 6
-FOLLOW_UP = re.compile(
-    r"\?\s*$|^\s*(and|what about|how about|so|but|what if|how|what|which|will|would|can|is|does|do)\b", re.IGNORECASE
-)
+
+
+def asks(text: str) -> bool:
+    return bool(QUESTION.search(text))
 
 
 def is_short_follow_up(text: str) -> bool:
-    """Short, and asks something: a question, or a request to make it easier or harder ("easier version pls")."""
-    asks = bool(FOLLOW_UP.search(text)) or asks_to_change_difficulty(text)
-    return len(re.findall(r"[A-Za-z']+", text)) <= FOLLOW_UP_MOST_WORDS and asks
+    """Short, and asks something: a question, a follow-up's opening, or a request to make "it"
+    easier or harder ("easier version pls"; "stairs are harder today" asks nothing)."""
+    if len(re.findall(r"[A-Za-z']+", text)) > FOLLOW_UP_MOST_WORDS:
+        return False
+    changes_it = asks_to_change_difficulty(text) and bool(POINTS_BACK.search(text))
+    return asks(text) or bool(FOLLOW_UP_OPENING.search(text)) or changes_it
 
 
 # The overviews: what a question gets when NLU found no particular subject in it.
 OVERVIEW_TOPICS = frozenset(OVERVIEW_OF_INTENT.values()) | frozenset(OVERVIEW_OF_INTENT)
-# A particular topic ranked below an overview still names the follow-up's subject from this
-# confidence up ("what about heat?" after ice: heat is there, under the treatment overview).
-NAMED_SUBJECT_MIN_CONFIDENCE = 0.3
-# Below this the selector's pick for a short follow-up is a guess ("will it burst?" after a Baker's
-# cyst: recovery time at 0.23), and the turn before decides.
-SURE_OF_TOPIC = 0.5
+
+
+def _area(topic: str) -> str:
+    return topic.split("/", 1)[0]
 
 
 def specific_follow_up(topic: str, response_selector: Mapping[str, Any] | None, text: str, last_topic: str | None) -> str:
-    """For a short follow-up that NLU could only give an overview, or a topic it is unsure of ("what
-    about heat?", "OK, how do I delete it?", "will it burst?"): the particular topic of the same area as the last answer
-    (treatment, causes, Poplit itself) that the selector ranks close behind, else the topic answered
-    last; any other message keeps its topic."""
-    ranking = ((response_selector or {}).get("default") or {}).get("ranking") or []
-    chosen = next((float(item.get("confidence") or 0) for item in ranking if item.get("intent_response_key") == topic), 0.0)
-    unsure = topic in OVERVIEW_TOPICS or chosen < SURE_OF_TOPIC
-    if not unsure or not is_short_follow_up(text) or not last_topic:
+    """For a short follow-up that NLU gave only an overview, or a topic it is unsure of, and that stays
+    in the area of the last answer or points back at it ("what about heat?" after ice, "OK, how do I
+    delete it?", "will it burst?"): the particular topic of that area the selector ranks close behind,
+    else the topic answered last. Any other message keeps its topic: "what exercises should I do?"
+    after ice is a new question, and "when should I see a doctor?" always gets its own answer."""
+    if not last_topic or topic == WHEN_TO_SEE_DOCTOR or not is_short_follow_up(text):
         return topic
-    for candidate in ranking[:3]:
-        key = str(candidate.get("intent_response_key") or "")
-        same_subject_area = key.split("/", 1)[0] == last_topic.split("/", 1)[0]
-        if (
-            same_subject_area
-            and key not in OVERVIEW_TOPICS
-            and float(candidate.get("confidence") or 0) >= NAMED_SUBJECT_MIN_CONFIDENCE
-        ):
+    ranking = selector_ranking(response_selector)
+    if topic not in OVERVIEW_TOPICS and dict(ranking).get(topic, 0.0) >= SURE_OF_TOPIC:
+        return topic
+    if _area(topic) != _area(last_topic) and not POINTS_BACK.search(text):
+        return topic
+    for key, confidence in ranking[:3]:
+        if _area(key) == _area(last_topic) and key not in OVERVIEW_TOPICS and confidence >= NAMED_SUBJECT_MIN_CONFIDENCE:
             return key
     return follow_up_subject(text, last_topic)
 
@@ -99,22 +122,19 @@ def follow_up_subject(text: str, last_topic: str) -> str:
     return last_topic
 
 
-# The response selector's pick counts for a question the intent classifier could not place from here.
-SELECTOR_SURE_ENOUGH = 0.6
-# A question rather than a statement: a question mark, or a question's opening words.
-QUESTION = re.compile(
-    r"\?|^\s*(how|what|which|when|why|where|should|can|could|is|are|do|does|am|will|would|any)\b"
-    r"|\b(am i|should i|can i|do i|is it|is this)\b",
-    re.IGNORECASE,
-)
-
-
-def asks(text: str) -> bool:
-    return bool(QUESTION.search(text))
+def _selector_pick(response_selector: Mapping[str, Any] | None) -> tuple[str | None, float]:
+    response = ((response_selector or {}).get("default") or {}).get("response") or {}
+    key = response.get("intent_response_key")
+    return (str(key) if key else None), float(response.get("confidence") or 0)
 
 
 def confident_topic(response_selector: Mapping[str, Any] | None) -> str | None:
-    """The selector's topic when it is sure of it, else None."""
-    response = ((response_selector or {}).get("default") or {}).get("response") or {}
-    key = response.get("intent_response_key")
-    return str(key) if key and float(response.get("confidence") or 0) >= SELECTOR_SURE_ENOUGH else None
+    """The selector's topic when it is sure enough to answer without the intent classifier, else None."""
+    key, confidence = _selector_pick(response_selector)
+    return key if confidence >= SELECTOR_ALONE_SURE else None
+
+
+def described_pain_topic(response_selector: Mapping[str, Any] | None) -> str | None:
+    """The cause topic of a message describing the pain, when the selector is sure of it, else None."""
+    key, confidence = _selector_pick(response_selector)
+    return key if key and _area(key) == "ask_causes" and confidence >= SURE_OF_TOPIC else None

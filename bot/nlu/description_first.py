@@ -74,7 +74,7 @@ def _asks_about_an_exercise(text: str) -> bool:
 def _refers_back(text: str, reading: MessageReading) -> bool:
     """A short question that says nothing about the person's knee and finds nothing the triage rules
     read: only the turn before can give it a subject."""
-    return is_short_follow_up(text) and not describes_own_pain(reading) and not reading.findings
+    return asks(text) and is_short_follow_up(text) and not describes_own_pain(reading) and not reading.findings
 
 
 def _question_topic(message: Message, intent: str) -> Optional[str]:

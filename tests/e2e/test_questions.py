@@ -98,12 +98,16 @@ def test_a_described_way_of_hurting_hears_what_it_can_point_to_then_the_screenin
     assert "Do you have any of these right now?" in said(replies), said(replies)
 
 
-def test_no_hint_beside_an_escalation(assistant: RunningAssistant) -> None:
-    replies = said(
-        assistant.say("questions-" + secrets.token_hex(4), "my calf is swollen red and hot and it hurts when I bend my knee")
-    )
-    assert load_knowledge().pain_story_hint("ask_causes/bending") not in replies, replies
-    assert "today" in replies or "emergency" in replies.lower(), replies
+@pytest.mark.parametrize(
+    "description",
+    [
+        "my calf is swollen red and hot and it hurts when I bend my knee",
+        "I flew back from Sydney yesterday and my calf feels weird, it hurts when I bend my knee",
+    ],
+)
+def test_no_reassurance_beside_a_red_flag_or_before_the_screening(assistant: RunningAssistant, description: str) -> None:
+    replies = said(assistant.say("questions-" + secrets.token_hex(4), description))
+    assert load_knowledge().content.notes["pain_story_caveat"].text not in replies, replies
 
 
 @pytest.mark.parametrize(

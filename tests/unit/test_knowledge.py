@@ -192,6 +192,28 @@ def test_type_errors_name_the_file_the_entry_and_the_nested_field(copied: Path) 
     assert "ask_treatment/ice" not in message
 
 
+def test_a_standing_exercise_without_avoid_when_is_still_checked(copied: Path) -> None:
+    message = problems_after(copied, "exercises.yml", lambda data: entry(data, "exercises", "calf_raise").pop("avoid_when"))
+    assert "exercises[calf_raise]: field 'avoid_when' must include cannot_bear_weight" in message
+
+
+def test_a_way_of_hurting_needs_its_hint(copied: Path) -> None:
+    message = problems_after(copied, "causes.yml", lambda data: entry(data, "notes", "night_pain").pop("hint"))
+    assert "notes[night_pain]: field 'hint' is missing" in message
+
+
+def test_an_empty_file_is_reported(copied: Path) -> None:
+    (copied / "prevention.yml").write_text("", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="prevention.yml: file is empty"):
+        load_knowledge(copied)
+
+
+def test_the_night_pain_hint_keeps_its_caveat(knowledge: Knowledge) -> None:
+    hint = knowledge.pain_story_hint("ask_causes/night_pain")
+    assert hint and "doctor" in hint and knowledge.content.notes["pain_story_caveat"].text in hint
+    assert knowledge.pain_story_hint("ask_treatment/ice") is None
+
+
 def test_a_missing_file_is_reported(copied: Path) -> None:
     (copied / "prevention.yml").unlink()
     with pytest.raises(KnowledgeError, match="prevention.yml: file is missing"):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.knowledge.topics import SECOND_PART_MIN_CONFIDENCE, question_topics
+import pytest
+
+from bot.knowledge.topics import SECOND_PART_MIN_CONFIDENCE, is_short_follow_up, question_topic, question_topics
 
 
 def selector(*ranked: tuple[str, float]) -> dict[str, Any]:
@@ -72,3 +74,22 @@ def test_a_short_follow_up_the_selector_is_unsure_of_stays_on_the_topic_before()
     ranked = selector(("ask_treatment/recovery_time", 0.23), ("ask_treatment/support", 0.07))
     assert question_topics("ask_treatment", ranked, "will it burst?", "ask_causes/bakers_cyst") == ["ask_causes/bakers_cyst"]
     assert question_topics("ask_treatment", ranked, "will it burst?", None) == ["ask_treatment/recovery_time"]
+
+
+@pytest.mark.parametrize(
+    "intent, ranked, text, last_topic",
+    [
+        ("ask_when_to_see_doctor", selector(("ask_treatment/ice", 0.1)), "when should I see a doctor?", "ask_treatment/ice"),
+        ("ask_exercises", selector(("ask_exercises/which", 0.6)), "what exercises should I do?", "ask_treatment/ice"),
+        ("ask_treatment", selector(("ask_treatment/overview", 0.7)), "what helps?", "ask_causes/imaging"),
+    ],
+)
+def test_a_short_new_question_in_another_area_is_not_taken_for_a_follow_up(
+    intent: str, ranked: dict[str, Any], text: str, last_topic: str
+) -> None:
+    assert question_topics(intent, ranked, text, last_topic) == [question_topic(intent, ranked)]
+
+
+@pytest.mark.parametrize("text", ["so it started last week", "stairs are harder today", "I cant do stairs"])
+def test_statements_are_not_follow_ups(text: str) -> None:
+    assert not is_short_follow_up(text)

@@ -173,7 +173,9 @@ def test_colloquial_phrases_make_findings(text: str, name: str) -> None:
     assert name in names(text)
 
 
-@pytest.mark.parametrize("text", ["the ache wakes me and I can't get back to sleep", "I can't get back to running yet"])
+@pytest.mark.parametrize(
+    "text", ["the ache wakes me and I can't get back to sleep", "I can't get back to running yet", "I can't get back on my bike"]
+)
 def test_getting_back_to_sleep_or_sport_is_not_about_bearing_weight(text: str) -> None:
     assert "cannot_bear_weight" not in names(text)
 
