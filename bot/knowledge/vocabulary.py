@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from bot.profile import ACTIVITIES, LOCATIONS, ONSETS, SYMPTOMS, WEIGHT_BEARING
 
+# What a way of hurting often points to ("it hurts when I straighten it"): a person describing their
+# pain this way hears it at once, before the intake's questions.
+PAIN_STORY_TOPICS: tuple[str, ...] = (
+    "ask_causes/straightening",
+    "ask_causes/bending",
+    "ask_causes/after_sitting",
+    "ask_causes/night_pain",
+    "ask_causes/clicking",
+    "ask_causes/stairs",
+)
 # Retrieval sub-intents of the NLU model; Rasa's ResponseSelector trains on exactly these.
 RETRIEVAL_TOPIC_KEYS: tuple[str, ...] = (
     "ask_causes/overview",
@@ -15,12 +25,7 @@ RETRIEVAL_TOPIC_KEYS: tuple[str, ...] = (
     "ask_causes/bakers_cyst",
     "ask_causes/imaging",
     "ask_causes/patterns",
-    "ask_causes/straightening",
-    "ask_causes/bending",
-    "ask_causes/after_sitting",
-    "ask_causes/night_pain",
-    "ask_causes/clicking",
-    "ask_causes/stairs",
+    *PAIN_STORY_TOPICS,
     "ask_treatment/overview",
     "ask_treatment/physical_therapy",
     "ask_treatment/activity",
@@ -62,16 +67,6 @@ RETRIEVAL_TOPIC_KEYS: tuple[str, ...] = (
     "ask_about_poplit/diagnosis",
     "ask_about_poplit/check_ins",
     "ask_about_poplit/memory",
-)
-# What a way of hurting often points to ("it hurts when I straighten it"): a person describing their
-# pain this way hears it at once, before the intake's questions.
-PAIN_STORY_TOPICS: tuple[str, ...] = (
-    "ask_causes/straightening",
-    "ask_causes/bending",
-    "ask_causes/after_sitting",
-    "ask_causes/night_pain",
-    "ask_causes/clicking",
-    "ask_causes/stairs",
 )
 WHEN_TO_SEE_DOCTOR = "ask_when_to_see_doctor"
 TOPIC_KEYS: tuple[str, ...] = RETRIEVAL_TOPIC_KEYS + (WHEN_TO_SEE_DOCTOR,)
