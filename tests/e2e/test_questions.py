@@ -126,3 +126,15 @@ def test_a_follow_up_naming_no_subject_is_answered_about_the_topic_before(
     assistant.say(sender, first)
     reply = said(assistant.say(sender, follow_up))
     assert load_knowledge().answer(topic) in reply, reply
+
+
+def test_the_held_out_examples_of_the_issue_are_understood(assistant: RunningAssistant) -> None:
+    """A bare yes, a request for an exercise routine and a question whether it is bad enough to see
+    someone: each fell back or went to the wrong answer with the earlier pipeline."""
+    knowledge = load_knowledge()
+    bare_yes = said(assistant.say("questions-" + secrets.token_hex(4), "yes"))
+    assert "didn't quite follow" not in bare_yes, bare_yes
+    routine = said(assistant.say("questions-" + secrets.token_hex(4), "can you give me an exercise routine"))
+    assert knowledge.answer("ask_exercises/which") in routine, routine
+    bad_enough = said(assistant.say("questions-" + secrets.token_hex(4), "is it bad enough that I should see someone"))
+    assert knowledge.when_to_see_doctor.intro in bad_enough, bad_enough
