@@ -113,9 +113,10 @@ def test_tracker_api_requires_the_token(assistant: RunningAssistant) -> None:
     assert error.value.code == 401
 
 
-def test_the_response_selector_runs_for_questions_only(assistant: RunningAssistant) -> None:
-    """QuestionResponseSelector: a question gets its knowledge topic; a description or an answer skips
-    the selector (nothing would read it), which is a quarter of the NLU's time per message."""
+def test_the_response_selector_runs_for_questions_and_descriptions_only(assistant: RunningAssistant) -> None:
+    """QuestionResponseSelector: a question gets its knowledge topic, and so does a description (the
+    intake's first reply names what its way of hurting can point to); an intake answer or a greeting
+    skips the selector (nothing would read it), which is a quarter of the NLU's time per message."""
 
     def parse(text: str) -> dict:
         return assistant.post_json(f"/model/parse?token={assistant.token}", {"text": text})
@@ -123,8 +124,11 @@ def test_the_response_selector_runs_for_questions_only(assistant: RunningAssista
     question = parse("what causes a baker's cyst?")
     assert question["intent"]["name"] == "ask_causes"
     assert question["response_selector"]["default"]["response"]["intent_response_key"] == "ask_causes/bakers_cyst"
-    for not_a_question in ("the back of my knee aches after running, about 4/10", "about three weeks", "hello"):
-        parsed = parse(not_a_question)
+    description = parse("the back of my knee aches after running, about 4/10")
+    assert description["intent"]["name"] == "describe_symptoms", description["intent"]
+    assert "default" in (description.get("response_selector") or {}), description.get("response_selector")
+    for neither in ("about three weeks", "hello"):
+        parsed = parse(neither)
         assert not parsed["intent"]["name"].startswith("ask_"), parsed["intent"]
         assert "default" not in (parsed.get("response_selector") or {}), parsed.get("response_selector")
 
