@@ -87,7 +87,8 @@ def _known_tags(value: FrozenSet[str], allowed: frozenset[str]) -> FrozenSet[str
 
 
 class Record(BaseModel):
-    """Immutable, and strict about field names: an unknown field is usually a typo ('sorce')."""
+    """Not changed after load (frozen; its mappings are shared, not copied), and strict about field
+    names: an unknown field is usually a typo ("sorce")."""
 
     class Config:
         extra = Extra.forbid

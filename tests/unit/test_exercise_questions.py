@@ -48,6 +48,7 @@ def test_which_exercise_and_what_about_it(
         ("what about heat", "calf_raise"),  # another subject: no facet of an exercise
         ("how long per side", None),  # nothing talked about before
         ("is swimming ok", "glute_bridge"),
+        ("my knee clicks when I squat", None),  # squatting as an activity, not the sit-to-stand
     ],
 )
 def test_not_an_exercise_question(text: str, last: str | None) -> None:
