@@ -15,11 +15,12 @@ import logging
 from typing import Any, Generator, Iterator
 
 import rasa.shared.utils.cli
-from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
+import sqlalchemy
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs, ensure_schema_exists
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import names
 from bot.settings import current, var_dir
@@ -77,6 +78,13 @@ def erasure_requested_this_turn(tracker: DialogueStateTracker) -> bool:
 class AuditedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Rasa's engine, except that a pooled connection is tested before each use: one that died
+        # while idle (the database restarted in a quiet hour) is replaced, instead of failing the next
+        # person's message. Rasa's engine made the tables; it has nothing else to do.
+        rasa_engine = self.engine
+        self.engine = sqlalchemy.create_engine(rasa_engine.url, pool_pre_ping=True, **create_engine_kwargs(rasa_engine.url))
+        self.sessionmaker = sessionmaker(bind=self.engine)
+        rasa_engine.dispose()
         # Each turn reads the conversation and writes it back: on SQLite, in WAL mode (bot.store).
         use_write_ahead_log(self.engine)
 
