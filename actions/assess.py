@@ -7,7 +7,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.check_ins import offer_check_ins, record_assessment
-from actions.conversation import accumulated_red_flags, deferred_questions, session_assessment, session_profile
+from actions.conversation import (
+    accumulated_red_flags,
+    deferred_questions,
+    said_since_last_assessment,
+    session_assessment,
+    session_profile,
+)
 from bot import names
 from bot.intake import summarize
 from bot.knowledge import load_knowledge, render_advice
@@ -38,9 +44,13 @@ class ActionAssess(Action):
         advice = knowledge.advise(profile, level)
         for message in render_advice(advice, emergency_number()):
             dispatcher.utter_message(text=message)
+        already_said = said_since_last_assessment(tracker)
         for topic in deferred_questions(tracker):
             answer = knowledge.personal_answer(topic, advice) or knowledge.answer(topic, level)
-            dispatcher.utter_message(text=f"About what you mentioned earlier: {answer}")
+            # A question answered when it was asked (actions/intake_form) is said again only as it
+            # applies to this person's plan.
+            if answer not in already_said:
+                dispatcher.utter_message(text=f"About what you mentioned earlier: {answer}")
         record_assessment(tracker, level.value, red_flags, profile, [exercise.name for exercise in advice.exercises])
         events += offer_check_ins(dispatcher, level.value)
         return events + [

@@ -93,6 +93,17 @@ def session_profile(tracker: Tracker) -> SymptomProfile:
     return build_profile({slot: tracker.get_slot(slot) for slot in INTAKE_SLOTS}, session_entities(tracker))
 
 
+def said_since_last_assessment(tracker: Tracker) -> set[str]:
+    """The texts of what the assistant said in this session since its last assessment."""
+    said: set[str] = set()
+    for event in _session_events(tracker):
+        if event.get("event") == "action" and event.get("name") == names.ACTION_ASSESS:
+            said = set()
+        if event.get("event") == "bot" and event.get("text"):
+            said.add(str(event["text"]))
+    return said
+
+
 def deferred_questions(tracker: Tracker) -> list[str]:
     """Question topics NLU saw in messages that were taken as descriptions (bot/nlu/description_first)
     since the last assessment, for the assessment to answer after its advice."""

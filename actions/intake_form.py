@@ -11,7 +11,7 @@ from bot import names
 from bot.feelings import acknowledgements
 from bot.intake import INTAKE_SLOTS, IntakeUpdate, answers_despite_intent, update_intake
 from bot.knowledge import load_knowledge
-from bot.knowledge.topics import described_pain_topic
+from bot.knowledge.topics import described_pain_topic, question_beside_description
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
 from bot.triage.annotation import MessageReading
@@ -59,21 +59,34 @@ def _answers_latest_message(tracker: Tracker) -> bool:
     return False
 
 
-def pain_story_hint(tracker: Tracker, reading: MessageReading) -> str | None:
-    """What the way of hurting the person just described can point to ("it hurts when I bend it all
-    the way"), said before the intake's first question. None when the message has a red-flag finding
-    or looks like one the rules could not place (the screening question then comes first, without
-    reassurance), after an urgent or emergency level, or when the selector is not sure of a way of
-    hurting."""
+def may_say_more_than_the_screening(tracker: Tracker, reading: MessageReading) -> bool:
+    """Whether the intake's first reply may say something general before its questions: not when the
+    message has a red-flag finding or looks like one the rules could not place (the screening
+    question then comes first, without reassurance), nor after an urgent or emergency level."""
     if reading.findings or reading.screening_trigger:
-        return None
-    if TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value) in (
-        TriageLevel.URGENT,
-        TriageLevel.EMERGENCY,
-    ):
-        return None
-    topic = described_pain_topic((tracker.latest_message or {}).get("response_selector"))
-    return load_knowledge().pain_story_hint(topic) if topic else None
+        return False
+    level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
+    return level not in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
+
+
+def opening_of_the_intake(tracker: Tracker, reading: MessageReading) -> tuple[list[str], list[EventType]]:
+    """What the intake's first reply says before its first question, and the slots that sets: the
+    answer to a question asked beside the description ("can I keep running?"), which a follow-up then
+    refers to; else what the way of hurting the person described can point to ("it hurts when I bend
+    it all the way"); else nothing."""
+    if not may_say_more_than_the_screening(tracker, reading):
+        return [], []
+    knowledge = load_knowledge()
+    message = tracker.latest_message or {}
+    selector = message.get("response_selector")
+    topic = question_beside_description(reading.text, message.get(names.DEFERRED_QUESTION_KEY), selector)
+    if topic:
+        level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
+        answer = knowledge.answer(topic, level)
+        return [answer, knowledge.content.notes["questions_after_answer"].text], [SlotSet(names.LAST_TOPIC, topic)]
+    pain_topic = described_pain_topic(selector)
+    hint = knowledge.pain_story_hint(pain_topic) if pain_topic else None
+    return ([hint] if hint else []), []
 
 
 def _times_asked(tracker: Tracker) -> dict[str, int]:
@@ -120,15 +133,18 @@ class ValidateSymptomIntakeForm(Action):
             misses=dict(tracker.get_slot(names.INTAKE_MISSES) or {}),
             times_asked=_times_asked(tracker),
         )
+        opening_events: list[EventType] = []
         if latest_is_answer:
             for response in acknowledgements(readings[-1].text):
                 dispatcher.utter_message(response=response)
-            hint = pain_story_hint(tracker, readings[-1]) if asked is None else None
-            if hint:
-                dispatcher.utter_message(text=hint)
+            if asked is None:
+                opening, opening_events = opening_of_the_intake(tracker, readings[-1])
+                for text in opening:
+                    dispatcher.utter_message(text=text)
         for response in update.responses:
             dispatcher.utter_message(response=response, emergency_number=emergency_number())
         events: list[EventType] = [SlotSet(slot, value) for slot, value in update.changes.items()]
+        events += opening_events
         if update.duration_days_changed:
             events.append(SlotSet(names.PAIN_DURATION_DAYS, update.duration_days))
         # Always one event, so that Rasa takes the turn as handled and asks the pending question

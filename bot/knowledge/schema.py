@@ -39,6 +39,7 @@ REQUIRED_NOTES = (
     "when_to_get_help",
     "pain_ok",
     "pain_story_caveat",
+    "questions_after_answer",
 )
 # Sections that are mappings keyed by name rather than lists of entries with an id.
 KEYED_SECTIONS = frozenset({"level_messages", "frequencies", "profile_targets"})

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.knowledge.exercise_questions import PROGRESSION_TOPIC, asks_to_change_difficulty
-from bot.knowledge.vocabulary import EXERCISE_INTENT, OVERVIEW_OF_INTENT, WHEN_TO_SEE_DOCTOR
+from bot.knowledge.vocabulary import CAUSES_INTENT, EXERCISE_INTENT, OVERVIEW_OF_INTENT, WHEN_TO_SEE_DOCTOR
 
 # A question that weighs two things against each other: "ice or heat?", "X-ray vs MRI".
 TWO_PARTS = re.compile(r"\b(or|vs|versus)\b")
@@ -137,4 +137,20 @@ def confident_topic(response_selector: Mapping[str, Any] | None) -> str | None:
 def described_pain_topic(response_selector: Mapping[str, Any] | None) -> str | None:
     """The cause topic of a message describing the pain, when the selector is sure of it, else None."""
     key, confidence = _selector_pick(response_selector)
-    return key if key and _area(key) == "ask_causes" and confidence >= SURE_OF_TOPIC else None
+    return key if key and _area(key) == CAUSES_INTENT and confidence >= SURE_OF_TOPIC else None
+
+
+def question_beside_description(text: str, deferred_topic: str | None, response_selector: Mapping[str, Any] | None) -> str | None:
+    """The topic of a question asked in the same message as a description of the pain ("it aches
+    behind my knee when I run, can I keep training for my half marathon?"), to be answered before the
+    intake's questions rather than only after them: when the message asks, the question topic NLU
+    kept beside the description (bot/nlu/description_first), else the selector's pick when it is
+    sure of it without the intent classifier. None for an overview (the assessment answers "what
+    should I do?" from the person's own plan) and for a cause (the way of hurting's hint names what
+    the pattern can point to)."""
+    if not asks(text):
+        return None
+    for topic in (deferred_topic, confident_topic(response_selector)):
+        if topic and topic not in OVERVIEW_TOPICS and _area(topic) != CAUSES_INTENT:
+            return topic
+    return None

@@ -81,6 +81,7 @@ OVERVIEW_OF_INTENT: dict[str, str] = {
     "ask_about_poplit": "ask_about_poplit/scope",
 }
 EXERCISE_INTENT = "ask_exercises"
+CAUSES_INTENT = "ask_causes"
 
 # Profile dimensions a cause's `matches` may name, each with its canonical values (bot/profile.py).
 NOT_A_TAG = frozenset({"unknown", "none", "normal"})

@@ -138,3 +138,42 @@ def test_the_held_out_examples_of_the_issue_are_understood(assistant: RunningAss
     assert knowledge.answer("ask_exercises/which") in routine, routine
     bad_enough = said(assistant.say("questions-" + secrets.token_hex(4), "is it bad enough that I should see someone"))
     assert knowledge.when_to_see_doctor.intro in bad_enough, bad_enough
+
+
+@pytest.mark.parametrize(
+    "description, topic",
+    [
+        ("had pain at the back of my knee for a week now. how long should i ice it for", "ask_treatment/ice"),
+        ("pain behind my right knee for 3 weeks, started after football. is it ok to keep playing", "ask_treatment/sport"),
+    ],
+)
+def test_a_question_beside_a_description_is_answered_before_the_intake_then_not_again(
+    assistant: RunningAssistant, description: str, topic: str
+) -> None:
+    knowledge = load_knowledge()
+    sender = "questions-" + secrets.token_hex(4)
+    replies = said(assistant.say(sender, description))
+    answer, bridge = knowledge.answer(topic), knowledge.content.notes["questions_after_answer"].text
+    assert answer in replies and bridge in replies, replies
+    # The intake still starts: the screening question comes after the answer.
+    assert replies.index(bridge) < replies.index("Do you have any of these right now?"), replies
+    # The assessment at the end of the intake does not say the same answer again.
+    later = ""
+    for text in INTAKE_ANSWERS:
+        later += said(assistant.say(sender, text))
+        if assistant.rest_tracker(sender)["slots"].get("assessment_done"):
+            break
+    assert assistant.rest_tracker(sender)["slots"].get("assessment_done"), later
+    assert answer not in later, later
+
+
+# Answers to each intake question, in the order the intake asks them.
+INTAKE_ANSWERS = (
+    "nope, none of those",
+    "it crept up on me",
+    "a couple of weeks",
+    "4",
+    "I don't think it's swollen",
+    "it doesn't lock or give way",
+    "I walk normally",
+)

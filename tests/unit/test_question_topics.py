@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from bot.knowledge.topics import SECOND_PART_MIN_CONFIDENCE, is_short_follow_up, question_topic, question_topics
+from bot.knowledge.topics import (
+    SECOND_PART_MIN_CONFIDENCE,
+    SELECTOR_ALONE_SURE,
+    is_short_follow_up,
+    question_beside_description,
+    question_topic,
+    question_topics,
+)
 
 
 def selector(*ranked: tuple[str, float]) -> dict[str, Any]:
@@ -93,3 +100,36 @@ def test_a_short_new_question_in_another_area_is_not_taken_for_a_follow_up(
 @pytest.mark.parametrize("text", ["so it started last week", "stairs are harder today", "I cant do stairs"])
 def test_statements_are_not_follow_ups(text: str) -> None:
     assert not is_short_follow_up(text)
+
+
+RUNNING = "ask_treatment/sport"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it aches behind my knee after runs, can I keep training?",
+        "Pain at the back of my knee for 2 weeks. Should I stop running",
+        "back of knee sore since my long run, can i still run",
+    ],
+)
+def test_a_question_asked_beside_a_description_is_answered_when_the_selector_is_sure(text: str) -> None:
+    assert question_beside_description(text, None, selector((RUNNING, SELECTOR_ALONE_SURE))) == RUNNING
+    # The topic NLU kept beside the description counts even when the selector is unsure.
+    assert question_beside_description(text, RUNNING, selector(("ask_treatment/ice", 0.3))) == RUNNING
+
+
+def test_a_description_that_asks_nothing_waits_for_the_assessment() -> None:
+    text = "pain behind my knee when I run, worse on hills"
+    assert question_beside_description(text, RUNNING, selector((RUNNING, 0.95))) is None
+
+
+@pytest.mark.parametrize("topic", ["ask_treatment/overview", "ask_exercises/which", "ask_causes/bakers_cyst"])
+def test_overviews_and_causes_beside_a_description_are_left_to_the_plan_and_the_hint(topic: str) -> None:
+    text = "my knee hurts at the back when I squat, what should I do about it?"
+    assert question_beside_description(text, topic, selector((topic, 0.95))) is None
+
+
+def test_an_unsure_pick_without_a_kept_question_is_not_answered() -> None:
+    text = "hurts behind the knee after football, can I play on saturday?"
+    assert question_beside_description(text, None, selector((RUNNING, SELECTOR_ALONE_SURE - 0.1))) is None
