@@ -15,6 +15,7 @@ from bot.knowledge.topics import described_pain_topic, question_beside_descripti
 from bot.levels import TriageLevel
 from bot.settings import emergency_number
 from bot.triage.annotation import MessageReading
+from bot.triage.screening import is_long_story_trigger
 
 # A question asked in the middle of the intake is answered by a rule, never taken as an answer.
 NOT_ANSWERS = {
@@ -59,32 +60,29 @@ def _answers_latest_message(tracker: Tracker) -> bool:
     return False
 
 
-def may_say_more_than_the_screening(tracker: Tracker, reading: MessageReading) -> bool:
-    """Whether the intake's first reply may say something general before its questions: not when the
-    message has a red-flag finding or looks like one the rules could not place (the screening
-    question then comes first, without reassurance), nor after an urgent or emergency level."""
-    if reading.findings or reading.screening_trigger:
-        return False
-    level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
-    return level not in (TriageLevel.URGENT, TriageLevel.EMERGENCY)
-
-
 def opening_of_the_intake(tracker: Tracker, reading: MessageReading) -> tuple[list[str], list[EventType]]:
     """What the intake's first reply says before its first question, and the slots that sets: the
     answer to a question asked beside the description ("can I keep running?"), which a follow-up then
     refers to; else what the way of hurting the person described can point to ("it hurts when I bend
-    it all the way"); else nothing."""
-    if not may_say_more_than_the_screening(tracker, reading):
+    it all the way"); else nothing. Nothing beside a red-flag finding or after an urgent or emergency
+    level; and when the message looks like a red flag the rules could not place, the screening
+    question comes first without either, unless all that called for it is a long story with a
+    symptom word in it (then the question asked is still answered, the hint still left out)."""
+    level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
+    if reading.findings or level in (TriageLevel.URGENT, TriageLevel.EMERGENCY):
+        return [], []
+    if reading.screening_trigger and not is_long_story_trigger(reading.screening_trigger):
         return [], []
     knowledge = load_knowledge()
     message = tracker.latest_message or {}
     selector = message.get("response_selector")
-    topic = question_beside_description(reading.text, message.get(names.DEFERRED_QUESTION_KEY), selector)
+    topic = question_beside_description(
+        reading.text, message.get(names.DEFERRED_QUESTION_KEY), selector, message.get(names.QUESTION_PART_KEY)
+    )
     if topic:
-        level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
         answer = knowledge.answer(topic, level)
         return [answer, knowledge.content.notes["questions_after_answer"].text], [SlotSet(names.LAST_TOPIC, topic)]
-    pain_topic = described_pain_topic(selector)
+    pain_topic = described_pain_topic(selector) if not reading.screening_trigger else None
     hint = knowledge.pain_story_hint(pain_topic) if pain_topic else None
     return ([hint] if hint else []), []
 

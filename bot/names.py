@@ -45,6 +45,7 @@ ASK_PREFIX = "utter_ask_"
 # Keys Poplit's NLU components add to a message's parse data
 TRIAGE_KEY = "triage"
 DEFERRED_QUESTION_KEY = "deferred_question"
+QUESTION_PART_KEY = "question_part"
 
 SLOTS = (
     TRIAGE_LEVEL,

@@ -140,17 +140,34 @@ def described_pain_topic(response_selector: Mapping[str, Any] | None) -> str | N
     return key if key and _area(key) == CAUSES_INTENT and confidence >= SURE_OF_TOPIC else None
 
 
-def question_beside_description(text: str, deferred_topic: str | None, response_selector: Mapping[str, Any] | None) -> str | None:
+def question_part_topic(question_part: Mapping[str, Any] | None) -> str | None:
+    """The topic of the question of a long message read on its own (bot/nlu/question_part.py): its
+    question intent's topic, as a question put alone gets it; None when NLU did not read a question."""
+    intent = str(((question_part or {}).get("intent") or {}).get("name") or "")
+    if intent not in OVERVIEW_OF_INTENT:
+        return None
+    return question_topic(intent, (question_part or {}).get("response_selector"))
+
+
+def question_beside_description(
+    text: str,
+    deferred_topic: str | None,
+    response_selector: Mapping[str, Any] | None,
+    question_part: Mapping[str, Any] | None = None,
+) -> str | None:
     """The topic of a question asked in the same message as a description of the pain ("it aches
     behind my knee when I run, can I keep training for my half marathon?"), to be answered before the
-    intake's questions rather than only after them: when the message asks, the question topic NLU
-    kept beside the description (bot/nlu/description_first), else the selector's pick when it is
-    sure of it without the intent classifier. None for an overview (the assessment answers "what
-    should I do?" from the person's own plan) and for a cause (the way of hurting's hint names what
-    the pattern can point to)."""
+    intake's questions rather than only after them: when the message asks, the topic of its question
+    read on its own, else the question topic NLU kept beside the description
+    (bot/nlu/description_first), else the selector's pick when it is sure of it without the intent
+    classifier. None for an overview (the assessment answers "what should I do?" from the person's
+    own plan) and for a cause (the way of hurting's hint names what the pattern can point to);
+    "when should I see a doctor?" is answered."""
     if not asks(text):
         return None
-    for topic in (deferred_topic, confident_topic(response_selector)):
-        if topic and topic not in OVERVIEW_TOPICS and _area(topic) != CAUSES_INTENT:
+    for topic in (question_part_topic(question_part), deferred_topic, confident_topic(response_selector)):
+        if not topic or _area(topic) == CAUSES_INTENT:
+            continue
+        if topic not in OVERVIEW_TOPICS or topic == WHEN_TO_SEE_DOCTOR:
             return topic
     return None

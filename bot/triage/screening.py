@@ -211,6 +211,15 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+# The start of the reason a long message with a symptom word outside every finding gives: the
+# catch-all for a story the rules could not place, rather than a word of red-flag territory.
+LONG_STORY_TRIGGER = "long message with"
+
+
+def is_long_story_trigger(trigger: Optional[str]) -> bool:
+    return bool(trigger) and str(trigger).startswith(LONG_STORY_TRIGGER)
+
+
 def screening_trigger(original: str, normalised: str, mentions: Sequence[Mention], known: Callable[[str], bool]) -> Optional[str]:
     """Why a message calls for the screening question at once, or None: a word of red-flag territory
     that no finding covers, a clot risk factor with a calf or breathing word, or a long message with a
@@ -233,5 +242,5 @@ def screening_trigger(original: str, normalised: str, mentions: Sequence[Mention
     if len(words) >= triggers.long_message_words:
         symptom = next((word for word in uncovered if word in triggers.symptom_words), None)
         if symptom:
-            return f"long message with {symptom!r} outside any finding"
+            return f"{LONG_STORY_TRIGGER} {symptom!r} outside any finding"
     return None

@@ -145,6 +145,17 @@ def test_the_held_out_examples_of_the_issue_are_understood(assistant: RunningAss
     [
         ("had pain at the back of my knee for a week now. how long should i ice it for", "ask_treatment/ice"),
         ("pain behind my right knee for 3 weeks, started after football. is it ok to keep playing", "ask_treatment/sport"),
+        # Long stories, whose question NLU reads on its own (bot/nlu/question_part.py).
+        (
+            "I cycle to work every day, about 10 km each way. Lately the back of my knee gets sore on the hills "
+            "and stiff in the evening. Can I keep commuting by bike?",
+            "ask_treatment/cycling",
+        ),
+        (
+            "its been sore behind my knee since i moved house 2 weeks ago, lots of lifting boxes and it aches "
+            "when i sit for long, do i need to see someone about it",
+            "ask_when_to_see_doctor",
+        ),
     ],
 )
 def test_a_question_beside_a_description_is_answered_before_the_intake_then_not_again(

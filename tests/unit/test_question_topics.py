@@ -12,9 +12,11 @@ from bot.knowledge.topics import (
     SELECTOR_ALONE_SURE,
     is_short_follow_up,
     question_beside_description,
+    question_part_topic,
     question_topic,
     question_topics,
 )
+from bot.nlu.question_part import question_sentence
 
 
 def selector(*ranked: tuple[str, float]) -> dict[str, Any]:
@@ -133,3 +135,56 @@ def test_overviews_and_causes_beside_a_description_are_left_to_the_plan_and_the_
 def test_an_unsure_pick_without_a_kept_question_is_not_answered() -> None:
     text = "hurts behind the knee after football, can I play on saturday?"
     assert question_beside_description(text, None, selector((RUNNING, SELECTOR_ALONE_SURE - 0.1))) is None
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        (
+            "I cycle to work every day, about 10 km each way. Lately the back of my knee gets sore on the hills. Can I keep commuting by bike?",
+            "Can I keep commuting by bike?",
+        ),
+        (
+            "its been sore behind my knee since i moved house 2 weeks ago, lots of lifting boxes, do i need to see someone about it",
+            "do i need to see someone about it",
+        ),
+        (
+            "Had a long run on Sunday and now it's tight behind the knee\nhow long should I ice it\nthanks",
+            "how long should I ice it",
+        ),
+    ],
+)
+def test_the_question_of_a_long_story_is_its_last_asking_sentence(text: str, question: str) -> None:
+    assert question_sentence(text) == question
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long should I hold the hamstring stretch?",  # short: the whole message is the question
+        "The back of my knee has ached for three weeks since I started running again after the winter.",  # asks nothing
+        "what is the best way to look after the back of my knee when I go back to running after a break?",  # one question
+    ],
+)
+def test_short_messages_single_questions_and_stories_without_a_question_have_no_question_part(text: str) -> None:
+    assert question_sentence(text) is None
+
+
+def part(intent: str, *ranked: tuple[str, float]) -> dict[str, Any]:
+    return {
+        "text": "...",
+        "intent": {"name": intent, "confidence": 0.9},
+        "response_selector": selector(*ranked) if ranked else None,
+    }
+
+
+def test_the_question_part_names_the_topic_answered_beside_the_description() -> None:
+    story = "I cycle to work every day and the back of my knee gets sore on the hills. Can I keep cycling?"
+    whole = selector(("ask_treatment/gym", 0.09))
+    cycling = part("ask_treatment", ("ask_treatment/cycling", 0.45))
+    assert question_beside_description(story, None, whole, cycling) == "ask_treatment/cycling"
+    doctor = part("ask_when_to_see_doctor")
+    assert question_beside_description(story, None, whole, doctor) == "ask_when_to_see_doctor"
+    assert question_part_topic(part("describe_symptoms")) is None
+    # "What could this be?" read alone is a cause question: left to the hint and the assessment.
+    assert question_beside_description(story, None, whole, part("ask_causes", ("ask_causes/overview", 0.8))) is None
