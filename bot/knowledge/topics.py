@@ -163,9 +163,11 @@ def question_beside_description(
     classifier. None for an overview (the assessment answers "what should I do?" from the person's
     own plan) and for a cause (the way of hurting's hint names what the pattern can point to);
     "when should I see a doctor?" is answered."""
-    if not asks(text):
-        return None
-    for topic in (question_part_topic(question_part), deferred_topic, confident_topic(response_selector)):
+    # The question part is an asking sentence by construction; the whole message must ask for the rest.
+    candidates = [question_part_topic(question_part)]
+    if asks(text):
+        candidates += [deferred_topic, confident_topic(response_selector)]
+    for topic in candidates:
         if not topic or _area(topic) == CAUSES_INTENT:
             continue
         if topic not in OVERVIEW_TOPICS or topic == WHEN_TO_SEE_DOCTOR:

@@ -147,9 +147,14 @@ def test_the_held_out_examples_of_the_issue_are_understood(assistant: RunningAss
         ("pain behind my right knee for 3 weeks, started after football. is it ok to keep playing", "ask_treatment/sport"),
         # Long stories, whose question NLU reads on its own (bot/nlu/question_part.py).
         (
-            "I cycle to work every day, about 10 km each way. Lately the back of my knee gets sore on the hills "
-            "and stiff in the evening. Can I keep commuting by bike?",
-            "ask_treatment/cycling",
+            "I'm a postman so I walk about 15 km a day. For three weeks the back of my right knee has ached by "
+            "the afternoon and it's stiff first thing. Would a knee sleeve help?",
+            "ask_treatment/support",
+        ),
+        (
+            "Been gardening loads this month, kneeling and squatting, and now the back of my knee aches when I "
+            "straighten it after sitting. how long does this usually take to settle",
+            "ask_treatment/recovery_time",
         ),
         (
             "its been sore behind my knee since i moved house 2 weeks ago, lots of lifting boxes and it aches "

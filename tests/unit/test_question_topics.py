@@ -188,3 +188,10 @@ def test_the_question_part_names_the_topic_answered_beside_the_description() -> 
     assert question_part_topic(part("describe_symptoms")) is None
     # "What could this be?" read alone is a cause question: left to the hint and the assessment.
     assert question_beside_description(story, None, whole, part("ask_causes", ("ask_causes/overview", 0.8))) is None
+
+
+def test_a_question_part_counts_though_the_whole_story_does_not_start_as_a_question() -> None:
+    story = "Been digging the allotment all week and now it aches behind my knee. how long does this usually last"
+    recovery = part("ask_treatment", ("ask_treatment/recovery_time", 0.6))
+    assert question_beside_description(story, None, None, recovery) == "ask_treatment/recovery_time"
+    assert question_beside_description(story, "ask_treatment/recovery_time", None, None) is None  # no question part, no asking
