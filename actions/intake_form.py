@@ -12,7 +12,7 @@ from bot.feelings import acknowledgements
 from bot.intake import INTAKE_SLOTS, IntakeUpdate, answers_despite_intent, update_intake
 from bot.knowledge import load_knowledge
 from bot.knowledge.topics import described_pain_topic, question_beside_description
-from bot.levels import TriageLevel
+from bot.levels import TriageLevel, highest
 from bot.settings import emergency_number
 from bot.triage.annotation import MessageReading
 from bot.triage.screening import is_long_story_trigger
@@ -62,14 +62,17 @@ def _answers_latest_message(tracker: Tracker) -> bool:
 
 def opening_of_the_intake(tracker: Tracker, reading: MessageReading) -> tuple[list[str], list[EventType]]:
     """What the intake's first reply says before its first question, and the slots that sets: the
-    answer to a question asked beside the description ("can I keep running?"), which a follow-up then
-    refers to; else what the way of hurting the person described can point to ("it hurts when I bend
-    it all the way"); else nothing. Nothing beside a red-flag finding or after an urgent or emergency
-    level; and when the message looks like a red flag the rules could not place, the screening
-    question comes first without either, unless all that called for it is a long story with a
-    symptom word in it (then the question asked is still answered, the hint still left out)."""
-    level = TriageLevel(tracker.get_slot(names.TRIAGE_LEVEL) or TriageLevel.SELF_CARE.value)
-    if reading.findings or level in (TriageLevel.URGENT, TriageLevel.EMERGENCY):
+    answer to a question asked beside the description ("can I keep running?", "do I need to see
+    someone?"), which a follow-up then refers to; else what the way of hurting the person described,
+    or the cause they ask about, can point to ("it hurts when I bend it all the way", "is that the
+    arthritis?"); else nothing.
+    Nothing at an urgent or emergency level (the message's own or the session's), nor when the
+    message looks like a red flag the rules could not place: the screening question then comes
+    first, alone. A long story with a symptom word outside every finding calls for the screening
+    too, but only as a catch-all, so it holds nothing back. Beside a finding that calls for a
+    clinician ("it isn't getting any better") the question is answered, and no hint is given."""
+    level = highest(reading.assessment.level, tracker.get_slot(names.TRIAGE_LEVEL))
+    if level in (TriageLevel.URGENT, TriageLevel.EMERGENCY):
         return [], []
     if reading.screening_trigger and not is_long_story_trigger(reading.screening_trigger):
         return [], []
@@ -79,12 +82,15 @@ def opening_of_the_intake(tracker: Tracker, reading: MessageReading) -> tuple[li
     topic = question_beside_description(
         reading.text, message.get(names.DEFERRED_QUESTION_KEY), selector, message.get(names.QUESTION_PART_KEY)
     )
-    if topic:
+    # A question about a cause or a way of hurting ("is that the arthritis?") gets what it can point
+    # to, with the caveat: the assessment says more once the questions are answered.
+    if topic and knowledge.pain_story_hint(topic) is None:
         answer = knowledge.answer(topic, level)
         return [answer, knowledge.content.notes["questions_after_answer"].text], [SlotSet(names.LAST_TOPIC, topic)]
-    pain_topic = described_pain_topic(selector) if not reading.screening_trigger else None
-    hint = knowledge.pain_story_hint(pain_topic) if pain_topic else None
-    return ([hint] if hint else []), []
+    hint_topic = topic or described_pain_topic(selector)
+    # Beside a finding that calls for a clinician ("it isn't getting any better"), no reassurance.
+    hint = knowledge.pain_story_hint(hint_topic) if hint_topic and reading.assessment.level is TriageLevel.SELF_CARE else None
+    return ([hint] if hint else []), ([SlotSet(names.LAST_TOPIC, topic)] if topic and hint else [])
 
 
 def _times_asked(tracker: Tracker) -> dict[str, int]:

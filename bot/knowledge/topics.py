@@ -157,19 +157,16 @@ def question_beside_description(
 ) -> str | None:
     """The topic of a question asked in the same message as a description of the pain ("it aches
     behind my knee when I run, can I keep training for my half marathon?"), to be answered before the
-    intake's questions rather than only after them: when the message asks, the topic of its question
-    read on its own, else the question topic NLU kept beside the description
-    (bot/nlu/description_first), else the selector's pick when it is sure of it without the intent
-    classifier. None for an overview (the assessment answers "what should I do?" from the person's
-    own plan) and for a cause (the way of hurting's hint names what the pattern can point to);
-    "when should I see a doctor?" is answered."""
+    intake's questions rather than only after them: the topic of its question read on its own (a long
+    story's, bot/nlu/question_part.py), else, when the whole message asks, the question topic NLU
+    kept beside the description (bot/nlu/description_first), else the selector's pick when it is sure
+    of it without the intent classifier. None for an overview: the assessment answers "what should I
+    do?" from the person's own plan. "When should I see a doctor?" is answered."""
     # The question part is an asking sentence by construction; the whole message must ask for the rest.
     candidates = [question_part_topic(question_part)]
     if asks(text):
         candidates += [deferred_topic, confident_topic(response_selector)]
     for topic in candidates:
-        if not topic or _area(topic) == CAUSES_INTENT:
-            continue
-        if topic not in OVERVIEW_TOPICS or topic == WHEN_TO_SEE_DOCTOR:
+        if topic and (topic not in OVERVIEW_TOPICS or topic == WHEN_TO_SEE_DOCTOR):
             return topic
     return None

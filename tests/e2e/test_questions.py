@@ -161,6 +161,12 @@ def test_the_held_out_examples_of_the_issue_are_understood(assistant: RunningAss
             "when i sit for long, do i need to see someone about it",
             "ask_when_to_see_doctor",
         ),
+        # Beside a finding below urgent (pain that is not improving): still answered.
+        (
+            "The back of my knee has ached for 7 weeks since I started a new warehouse job and it isn't getting "
+            "any better even with rest, do I need to see someone about it?",
+            "ask_when_to_see_doctor",
+        ),
     ],
 )
 def test_a_question_beside_a_description_is_answered_before_the_intake_then_not_again(
@@ -193,3 +199,14 @@ INTAKE_ANSWERS = (
     "it doesn't lock or give way",
     "I walk normally",
 )
+
+
+def test_a_cause_asked_about_at_the_end_of_a_story_gets_what_it_can_point_to(assistant: RunningAssistant) -> None:
+    story = (
+        "I'm 64 and for a few months now the back of my right knee is stiff every morning, it loosens up once "
+        "I've been moving for a while. could it be arthritis"
+    )
+    replies = said(assistant.say("questions-" + secrets.token_hex(4), story))
+    hint = load_knowledge().pain_story_hint("ask_causes/osteoarthritis")
+    assert hint and hint in replies, replies
+    assert replies.index(hint) < replies.index("Do you have any of these right now?"), replies

@@ -126,10 +126,16 @@ def test_a_description_that_asks_nothing_waits_for_the_assessment() -> None:
     assert question_beside_description(text, RUNNING, selector((RUNNING, 0.95))) is None
 
 
-@pytest.mark.parametrize("topic", ["ask_treatment/overview", "ask_exercises/which", "ask_causes/bakers_cyst"])
-def test_overviews_and_causes_beside_a_description_are_left_to_the_plan_and_the_hint(topic: str) -> None:
+@pytest.mark.parametrize("topic", ["ask_treatment/overview", "ask_exercises/which", "ask_causes/overview"])
+def test_overviews_beside_a_description_are_left_to_the_plan(topic: str) -> None:
     text = "my knee hurts at the back when I squat, what should I do about it?"
     assert question_beside_description(text, topic, selector((topic, 0.95))) is None
+
+
+def test_a_cause_asked_about_beside_a_description_is_named() -> None:
+    # The intake's first reply gives what it can point to, with the caveat (actions/intake_form.py).
+    text = "there's a soft lump at the back of my knee that gets tight when I squat, is it a Baker's cyst?"
+    assert question_beside_description(text, None, selector(("ask_causes/bakers_cyst", 0.9))) == "ask_causes/bakers_cyst"
 
 
 def test_an_unsure_pick_without_a_kept_question_is_not_answered() -> None:
