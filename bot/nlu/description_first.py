@@ -14,15 +14,11 @@ The other way round, a question about an exercise it names ("calf raises how man
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import names
 from bot.intake import describes_own_pain
@@ -30,6 +26,7 @@ from bot.knowledge import load_knowledge
 from bot.knowledge.topics import asks, is_short_follow_up, question_topic
 from bot.knowledge.vocabulary import EXERCISE_INTENT
 from bot.names import TRIAGE_KEY
+from bot.nlu.stateless import StatelessComponent
 from bot.triage.annotation import MessageReading
 
 DESCRIBE = names.DESCRIBE_SYMPTOMS
@@ -82,17 +79,7 @@ def _question_topic(message: Message, intent: str) -> Optional[str]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class DescriptionFirst(GraphComponent):
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "DescriptionFirst":
-        return cls()
-
+class DescriptionFirst(StatelessComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text: Optional[str] = message.get(TEXT)
@@ -124,6 +111,3 @@ class DescriptionFirst(GraphComponent):
             confidence = float(found.get("confidence") or 0.0) if isinstance(found, dict) else 0.0
             message.set(INTENT, {"name": DESCRIBE, "confidence": max(confidence, 0.9)}, add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

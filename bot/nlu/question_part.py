@@ -14,18 +14,15 @@ left as they are.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.knowledge.topics import asks
 from bot.names import QUESTION_PART_KEY
+from bot.nlu.stateless import StatelessComponent
 
 # A story worth reading apart from its question is at least this long, in words.
 LONG_MESSAGE_WORDS = 15
@@ -52,18 +49,8 @@ def question_sentence(text: str) -> Optional[str]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class QuestionPartSplitter(GraphComponent):
+class QuestionPartSplitter(StatelessComponent):
     """First in the pipeline: adds each long message's question as a message of its own."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "QuestionPartSplitter":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         parts = []
@@ -73,23 +60,10 @@ class QuestionPartSplitter(GraphComponent):
                 parts.append(Message(data={TEXT: question, PART_OF: index}))
         return messages + parts
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class QuestionPartCollector(GraphComponent):
+class QuestionPartCollector(StatelessComponent):
     """Last in the pipeline: puts what NLU read in each question part on its message, and drops the part."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "QuestionPartCollector":
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         whole = [message for message in messages if message.get(PART_OF) is None]
@@ -103,6 +77,3 @@ class QuestionPartCollector(GraphComponent):
                 }
                 whole[index].set(QUESTION_PART_KEY, reading, add_to_output=True)
         return whole
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

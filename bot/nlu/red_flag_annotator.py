@@ -8,33 +8,23 @@ the same turn without reading the message again.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.names import TRIAGE_KEY
 from bot.nlu.normalised_reading import normalised_reading
+from bot.nlu.stateless import StatelessComponent
 from bot.triage import read_text
 from bot.triage.extract import read_normalised
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RedFlagAnnotator(GraphComponent):
+class RedFlagAnnotator(StatelessComponent):
     @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RedFlagAnnotator":
+    def warm_up(cls) -> None:
         read_text("warm-up")  # build the spaCy pipeline and the speller at load time, not on the first message
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -42,6 +32,3 @@ class RedFlagAnnotator(GraphComponent):
             if reading is not None:
                 message.set(TRIAGE_KEY, read_normalised(reading).to_parse_data(), add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
