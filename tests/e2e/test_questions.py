@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.knowledge import load_knowledge
+from tests.e2e.conversation import run_intake
 from tests.questions.evaluate import DEFAULT_SET, load_questions, run_all
 from tests.support.assistant import RunningAssistant
 
@@ -173,32 +174,13 @@ def test_a_question_beside_a_description_is_answered_before_the_intake_then_not_
     assistant: RunningAssistant, description: str, topic: str
 ) -> None:
     knowledge = load_knowledge()
-    sender = "questions-" + secrets.token_hex(4)
-    replies = said(assistant.say(sender, description))
+    turns = [said(replies) for replies in run_intake(assistant, "questions-" + secrets.token_hex(4), description)]
     answer, bridge = knowledge.answer(topic), knowledge.content.notes["questions_after_answer"].text
-    assert answer in replies and bridge in replies, replies
+    assert answer in turns[0] and bridge in turns[0], turns[0]
     # The intake still starts: the screening question comes after the answer.
-    assert replies.index(bridge) < replies.index("Do you have any of these right now?"), replies
+    assert turns[0].index(bridge) < turns[0].index("Do you have any of these right now?"), turns[0]
     # The assessment at the end of the intake does not say the same answer again.
-    later = ""
-    for text in INTAKE_ANSWERS:
-        later += said(assistant.say(sender, text))
-        if assistant.rest_tracker(sender)["slots"].get("assessment_done"):
-            break
-    assert assistant.rest_tracker(sender)["slots"].get("assessment_done"), later
-    assert answer not in later, later
-
-
-# Answers to each intake question, in the order the intake asks them.
-INTAKE_ANSWERS = (
-    "nope, none of those",
-    "it crept up on me",
-    "a couple of weeks",
-    "4",
-    "I don't think it's swollen",
-    "it doesn't lock or give way",
-    "I walk normally",
-)
+    assert not any(answer in later for later in turns[1:]), turns[1:]
 
 
 def test_a_cause_asked_about_at_the_end_of_a_story_gets_what_it_can_point_to(assistant: RunningAssistant) -> None:
