@@ -10,7 +10,7 @@ from actions.conversation import session_profile
 from bot import names
 from bot.feelings import acknowledgements
 from bot.knowledge import load_knowledge
-from bot.knowledge.topics import asks, confident_topic, follow_up_subject, is_short_follow_up, question_topics
+from bot.knowledge.topics import asks, confident_topic, follow_up_subject, is_short_follow_up, question_topics, surer_alone
 from bot.levels import TriageLevel
 from bot.triage.annotation import MessageReading
 
@@ -28,9 +28,14 @@ class ActionAnswerQuestion(Action):
             return answered
         message = tracker.latest_message or {}
         intent = str((message.get("intent") or {}).get("name") or "")
-        # "Ice or heat?": both parts, each answered in turn.
-        topics = question_topics(
-            intent, message.get("response_selector"), str(message.get("text") or ""), tracker.get_slot(names.LAST_TOPIC)
+        selector = message.get("response_selector")
+        # A long story's question, when read on its own it is clearer; else "ice or heat?" gets both
+        # parts, each answered in turn.
+        alone = surer_alone(message.get(names.QUESTION_PART_KEY), selector)
+        topics = (
+            [alone]
+            if alone
+            else question_topics(intent, selector, str(message.get("text") or ""), tracker.get_slot(names.LAST_TOPIC))
         )
         return answer_topics(dispatcher, tracker, topics)
 

@@ -149,6 +149,18 @@ def question_part_topic(question_part: Mapping[str, Any] | None) -> str | None:
     return question_topic(intent, (question_part or {}).get("response_selector"))
 
 
+def surer_alone(question_part: Mapping[str, Any] | None, response_selector: Mapping[str, Any] | None) -> str | None:
+    """The particular topic of a long message's question read on its own, when the selector is surer
+    of it there than of its pick over the whole message ("I tore my meniscus in March, no surgery ...
+    How long before this settles?": over the whole story, surgery). None otherwise."""
+    topic = question_part_topic(question_part)
+    if not topic or topic in OVERVIEW_TOPICS:
+        return None
+    _, alone = _selector_pick((question_part or {}).get("response_selector"))
+    _, whole = _selector_pick(response_selector)
+    return topic if alone > whole else None
+
+
 def question_beside_description(
     text: str,
     deferred_topic: str | None,

@@ -15,6 +15,7 @@ from bot.knowledge.topics import (
     question_part_topic,
     question_topic,
     question_topics,
+    surer_alone,
 )
 from bot.nlu.question_part import question_sentence
 
@@ -201,3 +202,11 @@ def test_a_question_part_counts_though_the_whole_story_does_not_start_as_a_quest
     recovery = part("ask_treatment", ("ask_treatment/recovery_time", 0.6))
     assert question_beside_description(story, None, None, recovery) == "ask_treatment/recovery_time"
     assert question_beside_description(story, "ask_treatment/recovery_time", None, None) is None  # no question part, no asking
+
+
+def test_a_long_question_is_answered_from_its_question_alone_when_that_reading_is_surer() -> None:
+    whole = selector(("ask_treatment/surgery", 0.2))
+    assert surer_alone(part("ask_treatment", ("ask_treatment/recovery_time", 0.6)), whole) == "ask_treatment/recovery_time"
+    assert surer_alone(part("ask_treatment", ("ask_treatment/recovery_time", 0.1)), whole) is None
+    assert surer_alone(part("ask_treatment", ("ask_treatment/overview", 0.9)), whole) is None
+    assert surer_alone(None, whole) is None
