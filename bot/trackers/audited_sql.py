@@ -20,6 +20,7 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs, ensur
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import names
@@ -81,8 +82,10 @@ class AuditedSQLTrackerStore(SQLTrackerStore):
         # Rasa's engine, except that a pooled connection is tested before each use: one that died
         # while idle (the database restarted in a quiet hour) is replaced, instead of failing the next
         # person's message. Rasa's engine made the tables; it has nothing else to do.
-        rasa_engine = self.engine
-        self.engine = sqlalchemy.create_engine(rasa_engine.url, pool_pre_ping=True, **create_engine_kwargs(rasa_engine.url))
+        rasa_engine: Engine = self.engine
+        self.engine: Engine = sqlalchemy.create_engine(
+            rasa_engine.url, pool_pre_ping=True, **create_engine_kwargs(rasa_engine.url)
+        )
         self.sessionmaker = sessionmaker(bind=self.engine)
         rasa_engine.dispose()
         # Each turn reads the conversation and writes it back: on SQLite, in WAL mode (bot.store).
