@@ -84,13 +84,16 @@ def opening_of_the_intake(tracker: Tracker, reading: MessageReading) -> tuple[li
     )
     # A question about a cause or a way of hurting ("is that the arthritis?") gets what it can point
     # to, with the caveat: the assessment says more once the questions are answered.
-    if topic and knowledge.pain_story_hint(topic) is None:
+    asked_hint = knowledge.pain_story_hint(topic) if topic else None
+    if topic and asked_hint is None:
         answer = knowledge.answer(topic, level)
         return [answer, knowledge.content.notes["questions_after_answer"].text], [SlotSet(names.LAST_TOPIC, topic)]
-    hint_topic = topic or described_pain_topic(selector)
+    described = described_pain_topic(selector)
+    hint = asked_hint or (knowledge.pain_story_hint(described) if described else None)
     # Beside a finding that calls for a clinician ("it isn't getting any better"), no reassurance.
-    hint = knowledge.pain_story_hint(hint_topic) if hint_topic and reading.assessment.level is TriageLevel.SELF_CARE else None
-    return ([hint] if hint else []), ([SlotSet(names.LAST_TOPIC, topic)] if topic and hint else [])
+    if not hint or reading.assessment.level is not TriageLevel.SELF_CARE:
+        return [], []
+    return [hint], ([SlotSet(names.LAST_TOPIC, topic)] if topic else [])
 
 
 def _times_asked(tracker: Tracker) -> dict[str, int]:

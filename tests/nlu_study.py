@@ -8,8 +8,7 @@ held-out sets (never trained on). Prints a table and writes results/nlu-study.js
 which sets no intent, is left out of the trainings). The options:
 - current: config.yml as it is (DIET for intents without a transformer, words and word pairs);
 - transformer_1: one small transformer layer (size 128) in the intent DIET;
-- words_only: single words only in the word CountVectorsFeaturizer (config.yml before issue 21);
-- diet_60_epochs: the intent DIET trained for 60 epochs instead of 80.
+- words_only: single words only in the word CountVectorsFeaturizer (config.yml before issue 21).
 """
 
 from __future__ import annotations
@@ -49,15 +48,10 @@ def _words_only(pipeline: list[dict[str, Any]]) -> None:
     words.update(min_ngram=1, max_ngram=1)
 
 
-def _diet_60_epochs(pipeline: list[dict[str, Any]]) -> None:
-    _diet(pipeline).update(epochs=60)
-
-
 OPTIONS: dict[str, Callable[[list[dict[str, Any]]], None]] = {
     "current": lambda pipeline: None,
     "transformer_1": _transformer_1,
     "words_only": _words_only,
-    "diet_60_epochs": _diet_60_epochs,
 }
 
 

@@ -59,12 +59,10 @@ def question_topics(
     return [first]
 
 
+# The words a question opens with.
+QUESTION_OPENERS = r"(?:how|what|which|when|why|where|should|can|could|is|are|do|does|am|will|would|any)\b"
 # A question rather than a statement: a question mark, or a question's opening words.
-QUESTION = re.compile(
-    r"\?|^\s*(how|what|which|when|why|where|should|can|could|is|are|do|does|am|will|would|any)\b"
-    r"|\b(am i|should i|can i|do i|is it|is this)\b",
-    re.IGNORECASE,
-)
+QUESTION = re.compile(r"\?|^\s*" + QUESTION_OPENERS + r"|\b(am i|should i|can i|do i|is it|is this)\b", re.IGNORECASE)
 # Openings of a follow-up put without a question word: "and heat?", "what about cycling".
 FOLLOW_UP_OPENING = re.compile(r"^\s*(and|what about|how about|but|what if)\b", re.IGNORECASE)
 # Words that point back at what was just talked about.

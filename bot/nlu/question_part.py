@@ -20,7 +20,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.knowledge.topics import asks
+from bot.knowledge.topics import QUESTION_OPENERS, asks
 from bot.names import QUESTION_PART_KEY
 from bot.nlu.stateless import StatelessComponent
 
@@ -30,9 +30,7 @@ LONG_MESSAGE_WORDS = 15
 PART_OF = "poplit_question_part_of"
 # Sentences end at . ! ? or a line break; a question can also follow a comma ("...at the back, is it
 # worth getting it looked at").
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?])\s+|\n+|,\s+(?=(?:how|what|which|when|why|where|should|can|could|is|are|do|does|will|would)\b)", re.IGNORECASE
-)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|,\s+(?=" + QUESTION_OPENERS + ")", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z']+")
 
 
